@@ -1,0 +1,56 @@
+# The commands a newcomer types. `make run` and `make test` do all set-up themselves.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) -m varna.manage
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_WORKERS ?= 2
+
+export VARNA_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test lint format bench-import messages clean
+
+# The venv is rebuilt when the dependency pins or the project metadata change.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+# Compiled translations are build output, not sources.
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || scripts/apt-install gettext
+	cd src/varna && ../../$(PY) -m django compilemessages --ignore='.venv' -v 0 --settings=varna.settings
+
+run: $(VENV)/.installed messages
+	@mkdir -p var
+	@test -s var/secret_key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
+	VARNA_SECRET_KEY="$$(cat var/secret_key)" VARNA_DEMO=1 VARNA_HTTPS=0 \
+	    scripts/serve $(HOST) $(PORT)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	@touch $@
+
+test: $(VENV)/.installed messages node_modules/.installed
+	@command -v chromium >/dev/null || scripts/apt-install chromium
+	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff format --check src tests bench
+	$(PY) -m mypy
+	VARNA_SECRET_KEY=check-only $(MANAGE) makemigrations --check --dry-run
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check src tests bench
+	$(PY) -m mypy
+
+format: $(VENV)/.installed
+	$(PY) -m ruff format src tests bench
+	$(PY) -m ruff check --fix src tests bench
+
+bench-import: $(VENV)/.installed
+	$(PY) bench/import_org.py
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+from varna.orgs.access import Action, can
+
+
+def shell(request: HttpRequest) -> dict[str, object]:
+    """What every page's frame needs: session length for the timeout warning, the admin link."""
+    user = getattr(request, "user", None)
+    return {
+        "session_idle_seconds": settings.SESSION_COOKIE_AGE,
+        "session_idle_minutes": settings.SESSION_COOKIE_AGE // 60,
+        "is_demo": settings.VARNA_DEMO,
+        "may_administer_anywhere": bool(user and can(user, Action.ADMINISTER)),
+    }

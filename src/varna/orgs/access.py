@@ -1,0 +1,161 @@
+"""The one access layer: who may do what, where in the organisation tree.
+
+Every view, export and API endpoint asks this module, never the models directly:
+- `can(user, action, obj)` answers "may this user do this action on this object";
+- `visible(user, action, queryset)` narrows a queryset to what the user may see;
+- `get_unit_for(user, code, action)` fetches and authorises in one call, raising 404.
+A role is granted on a unit and holds for its whole subtree, so every answer reduces to "is the
+object's unit inside one of the subtrees where the user holds a role that allows the action".
+Refusals look like absence (404) so that nobody learns what exists outside their scope.
+The table below is DOMAIN.md section 8; later capabilities add their actions to it.
+"""
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from varna.orgs import tree
+from varna.orgs.models import Employment, Headcount, Role, RoleGrant, Unit, User
+
+
+class Action(StrEnum):
+    VIEW_UNIT = "unit.view"  # the unit's name, place in the tree, headcount and contacts
+    VIEW_STAFF = "unit.staff"  # who is employed in the unit and which roles they hold
+    ADMINISTER = "org.administer"  # manage units, people and roles (no case content)
+
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.EMPLOYEE: frozenset({Action.VIEW_UNIT}),
+    Role.MANAGER: frozenset({Action.VIEW_UNIT, Action.VIEW_STAFF}),
+    Role.SAFETY_REP: frozenset({Action.VIEW_UNIT, Action.VIEW_STAFF}),
+    Role.HR: frozenset({Action.VIEW_UNIT, Action.VIEW_STAFF}),
+    Role.SECURITY: frozenset({Action.VIEW_UNIT}),
+    Role.INVESTIGATOR: frozenset({Action.VIEW_UNIT}),
+    Role.ANALYST: frozenset({Action.VIEW_UNIT}),
+    Role.AUDITOR: frozenset({Action.VIEW_UNIT}),
+    Role.ADMIN: frozenset({Action.VIEW_UNIT, Action.VIEW_STAFF, Action.ADMINISTER}),
+}
+
+# For each model under access control: the lookup from the model to its unit's path.
+_PATH_LOOKUPS: dict[type[models.Model], str] = {
+    Unit: "path",
+    Headcount: "unit__path",
+    Employment: "unit__path",
+    RoleGrant: "unit__path",
+}
+
+
+def register_scoped(model: type[models.Model], path_lookup: str) -> None:
+    """Put a model under the access layer: `path_lookup` leads from it to its unit's path."""
+    _PATH_LOOKUPS[model] = path_lookup
+
+
+AnyUser = User | AnonymousUser
+_M = TypeVar("_M", bound=models.Model)
+_CACHE_ATTR = "_varna_role_paths"
+
+
+class _HasUnit(Protocol):
+    unit: Unit
+
+
+def role_paths(user: AnyUser) -> list[tuple[str, str]]:
+    """(role, unit path) for every role the user holds; cached on the user for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached: list[tuple[str, str]] | None = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(
+            RoleGrant.objects.filter(user=user).values_list("role", "unit__path").order_by()
+        )
+        if user.is_superuser:
+            # The bootstrap account administers every root but, like any administrator,
+            # reads no case content.
+            roots = Unit.objects.roots().values_list("path", flat=True)
+            cached += [(Role.ADMIN.value, path) for path in roots]
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_roles(user: AnyUser) -> None:
+    """Drop the cached roles after a grant changes during a request."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def scope_paths(user: AnyUser, action: Action) -> list[str]:
+    """The tops of the subtrees where the user may do `action`, without nested duplicates."""
+    paths = sorted({path for role, path in role_paths(user) if action in ROLE_ACTIONS[role]})
+    tops: list[str] = []
+    for path in paths:
+        if not tops or not path.startswith(tops[-1]):
+            tops.append(path)
+    return tops
+
+
+def roles_of(user: AnyUser) -> set[str]:
+    """Every role the user holds anywhere."""
+    return {role for role, _ in role_paths(user)}
+
+
+def scope_q(user: AnyUser, action: Action, path_lookup: str = "path") -> Q:
+    """A filter for rows whose unit path lies in the user's scope for `action`."""
+    query = Q(pk__in=[])
+    for path in scope_paths(user, action):
+        query |= tree.subtree_q(path, path_lookup)
+    return query
+
+
+def visible(user: AnyUser, action: Action, queryset: models.QuerySet[_M]) -> models.QuerySet[_M]:
+    """Narrow `queryset` to the rows the user may see for `action`."""
+    lookup = _PATH_LOOKUPS[queryset.model]
+    paths = scope_paths(user, action)
+    if not paths:
+        return queryset.none()
+    return queryset.filter(scope_q(user, action, lookup))
+
+
+def units_for(user: AnyUser, action: Action) -> models.QuerySet[Unit]:
+    """Units where the user may do `action`."""
+    return visible(user, action, Unit.objects.all())
+
+
+def _unit_path(obj: Any) -> str:
+    if isinstance(obj, Unit):
+        return obj.path
+    unit = getattr(obj, "unit", None)
+    if isinstance(unit, Unit):
+        return unit.path
+    raise TypeError(f"{type(obj).__name__} is not under access control")
+
+
+def can(user: AnyUser, action: Action, obj: Any = None) -> bool:
+    """May `user` do `action` on `obj` (or anywhere, when `obj` is None)?"""
+    paths = scope_paths(user, action)
+    if obj is None:
+        return bool(paths)
+    path = _unit_path(obj)
+    return any(path.startswith(top) for top in paths)
+
+
+def can_in_any(user: AnyUser, action: Action, units: Iterable[Unit]) -> bool:
+    """May `user` do `action` in at least one of `units`?"""
+    return any(can(user, action, unit) for unit in units)
+
+
+def get_unit_for(user: AnyUser, code: str, action: Action = Action.VIEW_UNIT) -> Unit:
+    """The unit with this code if the user may do `action` on it; 404 otherwise."""
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None or not can(user, action, unit):
+        raise Http404
+    return unit
+
+
+def is_root_administrator(user: AnyUser) -> bool:
+    """Administers at least one whole municipality (sees the security log)."""
+    return any(len(path) == tree.SEGMENT for path in scope_paths(user, Action.ADMINISTER))

@@ -1,0 +1,39 @@
+"""The cast: Demo kommun, built once per test database through the same loader as `make run`.
+
+Tests refer to people by their demo login (`cast["enhetschef"]`) and to units by code.
+"""
+
+import os
+
+import pytest
+from django.test import Client
+
+from varna.orgs import demo
+from varna.orgs.models import Unit, User
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        demo.load()
+
+
+class Cast:
+    def __getitem__(self, username: str) -> User:
+        return User.objects.get(username=username)
+
+    def unit(self, code: str) -> Unit:
+        return Unit.objects.get(code=code)
+
+    def client(self, username: str | None) -> Client:
+        client = Client()
+        if username:
+            client.force_login(self[username], backend="varna.accounts.backends.VarnaBackend")
+        return client
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    return Cast()

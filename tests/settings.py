@@ -1,0 +1,20 @@
+"""Settings for the test suite: production settings with a fixed key and fast hashing."""
+
+import os
+
+os.environ.setdefault("VARNA_SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("VARNA_HTTPS", "0")
+os.environ.setdefault("VARNA_DEMO", "1")
+
+from varna.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+LOGGING = {"version": 1, "disable_existing_loggers": False}
+STATIC_ROOT = DATA_DIR / "static-test"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True

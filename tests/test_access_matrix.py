@@ -1,0 +1,201 @@
+"""Every URL pattern x every demo role x (own part of the tree, another branch).
+
+A URL pattern missing from MATRIX fails `test_every_url_pattern_is_in_the_matrix`, so no view
+can be added without deciding who may reach it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from varna.audit.models import SecurityEvent
+from varna.orgs import tree
+from varna.orgs.demo import LOGINS
+from varna.orgs.models import Employment, Headcount, RoleGrant, Unit
+
+ANONYMOUS = "anonymous"
+ROLES = [login.username for login in LOGINS] + [ANONYMOUS]
+
+# For each demo login: a unit inside what they may see, and one in another branch of the tree.
+PLACES = {
+    "medarbetare": ("DEMO-FSE1A", "DEMO-FSE2A"),
+    "forste": ("DEMO-FSE1A", "DEMO-FSE2A"),
+    "enhetschef": ("DEMO-FSE1", "DEMO-MOT"),
+    "forvaltningschef": ("DEMO-ALF", "DEMO-IFO"),
+    "chef.mottagning": ("DEMO-MOT", "DEMO-FSE1"),
+    "skyddsombud": ("DEMO-ALF", "DEMO-VOF"),
+    "hr": ("DEMO-ALF", "DEMO-VOF"),
+    "sakerhet": ("DEMO", "GRANN"),
+    "utredare": ("DEMO-ALF", "DEMO-IFO"),
+    "analytiker": ("DEMO", "GRANN"),
+    "revisor": ("DEMO", "GRANN"),
+    "admin": ("DEMO", "GRANN"),
+    "chef.grannby": ("GRANN-EB", "DEMO-FSE1A"),
+    ANONYMOUS: ("DEMO", "GRANN"),
+}
+
+
+def in_subtree(model: type, code: str, lookup: str = "unit__path") -> Any:
+    unit = Unit.objects.get(code=code)
+    return model.objects.filter(tree.subtree_q(unit.path, lookup)).order_by("pk").first()
+
+
+def security_event_in(code: str) -> SecurityEvent:
+    employment = in_subtree(Employment, code)
+    return SecurityEvent.objects.create(
+        kind=SecurityEvent.Kind.LOGIN, subject=employment.user, username="x"
+    )
+
+
+OBJECTS: dict[str, Callable[[str], Any]] = {
+    "unit": lambda code: Unit.objects.get(code=code),
+    "headcount": lambda code: in_subtree(Headcount, code),
+    "rolegrant": lambda code: in_subtree(RoleGrant, code),
+    "user": lambda code: in_subtree(Employment, code).user,
+    "securityevent": security_event_in,
+}
+
+
+def logged_in_only(ok: int) -> Callable[[str, str], int]:
+    return lambda role, where: 302 if role == ANONYMOUS else ok
+
+
+def scoped(ok: int = 200) -> Callable[[str, str], int]:
+    def expect(role: str, where: str) -> int:
+        if role == ANONYMOUS:
+            return 302
+        return ok if where == "own" else 404
+
+    return expect
+
+
+def administrator(ok: int = 200, *, object_scoped: bool) -> Callable[[str, str], int]:
+    def expect(role: str, where: str) -> int:
+        if role == ANONYMOUS:
+            return 302
+        if role != "admin":
+            return 404
+        return ok if where == "own" or not object_scoped else 404
+
+    return expect
+
+
+@dataclass
+class Route:
+    expect: Callable[[str, str], int]
+    method: str = "get"
+    kwargs: Callable[[str], dict[str, Any]] | None = None
+    query: dict[str, str] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)
+
+
+def admin_model_routes(app: str, model: str, *, read_only: bool = False) -> dict[str, Route]:
+    def obj(code: str) -> dict[str, Any]:
+        return {"object_id": OBJECTS[model](code).pk}
+
+    routes = {
+        f"admin:{app}_{model}_changelist": Route(administrator(object_scoped=False)),
+        f"admin:{app}_{model}_change": Route(administrator(object_scoped=True), kwargs=obj),
+    }
+    if not read_only:
+        routes |= {
+            # The old-style address redirects to the change page, which does the scoping.
+            f"admin/{app}/{model}/<path:object_id>/": Route(
+                administrator(302, object_scoped=False), kwargs=obj
+            ),
+            f"admin:{app}_{model}_add": Route(administrator(object_scoped=False)),
+            f"admin:{app}_{model}_history": Route(administrator(object_scoped=True), kwargs=obj),
+            f"admin:{app}_{model}_delete": Route(administrator(object_scoped=True), kwargs=obj),
+        }
+    return routes
+
+
+MATRIX: dict[str, Route] = {
+    "home:start": Route(logged_in_only(200)),
+    "accounts:login": Route(lambda role, where: 200 if role == ANONYMOUS else 302),
+    "accounts:logout": Route(lambda role, where: 302, method="post"),
+    "accounts:keep_alive": Route(logged_in_only(204), method="post"),
+    "set_language": Route(lambda role, where: 302, method="post", data={"language": "en"}),
+    "orgs:overview": Route(logged_in_only(200)),
+    "orgs:unit": Route(scoped(), kwargs=lambda code: {"code": code}),
+    "admin:index": Route(administrator(object_scoped=False)),
+    "admin:login": Route(lambda role, where: 302),
+    "admin:logout": Route(administrator(302, object_scoped=False), method="post"),
+    "admin:password_change": Route(administrator(object_scoped=False)),
+    "admin:password_change_done": Route(administrator(object_scoped=False)),
+    "admin:jsi18n": Route(administrator(object_scoped=False)),
+    "admin:autocomplete": Route(
+        administrator(object_scoped=False),
+        query={"app_label": "orgs", "model_name": "rolegrant", "field_name": "unit", "term": "a"},
+    ),
+    "admin:view_on_site": Route(
+        administrator(404, object_scoped=False),
+        kwargs=lambda code: {"content_type_id": 1, "object_id": Unit.objects.get(code=code).pk},
+    ),
+    "admin:app_list": Route(
+        administrator(object_scoped=False), kwargs=lambda code: {"app_label": "orgs"}
+    ),
+    "admin:auth_user_password_change": Route(
+        administrator(object_scoped=True), kwargs=lambda code: {"id": OBJECTS["user"](code).pk}
+    ),
+    **admin_model_routes("orgs", "unit"),
+    **admin_model_routes("orgs", "headcount"),
+    **admin_model_routes("orgs", "user"),
+    **admin_model_routes("orgs", "rolegrant"),
+    **admin_model_routes("audit", "securityevent", read_only=True),
+}
+
+
+def url_patterns(patterns: list[Any] | None = None, prefix: str = "", namespace: str = "") -> list[str]:
+    """Every URL pattern as `namespace:name`, or its route when it has no name."""
+    found: list[str] = []
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace or ""]))
+            found += url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            if pattern.name:
+                found.append(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            else:
+                found.append(prefix + str(pattern.pattern))
+    return found
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    patterns = url_patterns()
+    assert len(patterns) == len(set(patterns)), "two URL patterns share a name"
+    assert sorted(set(patterns) - set(MATRIX)) == [], "URL patterns without an access rule"
+    assert sorted(set(MATRIX) - set(patterns)) == [], "rules for URL patterns that do not exist"
+
+
+def build_url(key: str, route: Route, code: str) -> str:
+    kwargs = route.kwargs(code) if route.kwargs else {}
+    if not key.startswith("admin/"):
+        return reverse(key, kwargs=kwargs)
+    url = "/" + key
+    for name, value in kwargs.items():
+        url = url.replace(f"<path:{name}>", str(value))
+    return url
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_access_matrix(key, role, cast):
+    route = MATRIX[key]
+    client = cast.client(None if role == ANONYMOUS else role)
+    failures = []
+    for where, code in zip(("own", "other"), PLACES[role], strict=True):
+        url = build_url(key, route, code)
+        if route.method == "get":
+            response = client.get(url, route.query)
+        else:
+            response = client.post(url, route.data)
+        expected = route.expect(role, where)
+        if response.status_code != expected:
+            failures.append(f"{where} {url}: got {response.status_code}, expected {expected}")
+        if route.method == "post":  # logging out or switching language changes the client
+            client = cast.client(None if role == ANONYMOUS else role)
+    assert not failures, f"{role} on {key}: " + "; ".join(failures)

@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 # Compiled translations are build output, not sources.
 messages: $(VENV)/.installed
 	@command -v msgfmt >/dev/null || scripts/apt-install gettext
-	cd src/varna && ../../$(PY) -m django compilemessages --ignore='.venv' -v 0 --settings=varna.settings
+	cd src/varna && VARNA_DEBUG=1 ../../$(PY) -m django compilemessages -v 0 --settings=varna.settings
 
 run: $(VENV)/.installed messages
 	@mkdir -p var
@@ -39,7 +39,8 @@ test: $(VENV)/.installed messages node_modules/.installed
 	$(PY) -m ruff format --check src tests bench
 	$(PY) -m mypy
 	VARNA_SECRET_KEY=check-only $(MANAGE) makemigrations --check --dry-run
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:xdist -m browser $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check src tests bench

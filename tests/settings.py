@@ -6,7 +6,7 @@ os.environ.setdefault("VARNA_SECRET_KEY", "test-only-secret-key-not-for-producti
 os.environ.setdefault("VARNA_HTTPS", "0")
 os.environ.setdefault("VARNA_DEMO", "1")
 
-from varna.settings import *  # noqa: E402, F403
+from varna.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405

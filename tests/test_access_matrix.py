@@ -149,7 +149,9 @@ MATRIX: dict[str, Route] = {
 }
 
 
-def url_patterns(patterns: list[Any] | None = None, prefix: str = "", namespace: str = "") -> list[str]:
+def url_patterns(
+    patterns: list[Any] | None = None, prefix: str = "", namespace: str = ""
+) -> list[str]:
     """Every URL pattern as `namespace:name`, or its route when it has no name."""
     found: list[str] = []
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:

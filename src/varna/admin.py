@@ -26,7 +26,11 @@ class VarnaAdminSite(admin.AdminSite):
     excluded_apps = frozenset({"axes", "django_tasks_database", "auth"})
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
-        models = model_or_iterable if isinstance(model_or_iterable, (list, tuple)) else [model_or_iterable]
+        models = (
+            model_or_iterable
+            if isinstance(model_or_iterable, (list, tuple))
+            else [model_or_iterable]
+        )
         kept = [model for model in models if model._meta.app_label not in self.excluded_apps]
         if kept:
             super().register(kept, admin_class, **options)

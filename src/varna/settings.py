@@ -184,6 +184,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("VARNA_STATIC_ROOT", Path.cwd() / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -225,3 +226,5 @@ LOGGING = {
 
 # What `manage.py load_demo` runs, in order; each capability appends its own demo data.
 VARNA_DEMO_STEPS = ["varna.orgs.demo.load"]
+# Files served at the site root (the favicon browsers ask for on every page).
+WHITENOISE_ROOT = PACKAGE_DIR / "public"

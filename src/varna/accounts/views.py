@@ -21,7 +21,9 @@ class LoginView(auth_views.LoginView):
         return context
 
 
-def locked_out(request: HttpRequest, credentials: dict[str, Any], *args: Any, **kw: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: dict[str, Any], *args: Any, **kw: Any
+) -> HttpResponse:
     """Shown instead of the login result while an account or address is throttled."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     form = LoginForm(request, data=request.POST or None)

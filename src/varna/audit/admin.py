@@ -22,14 +22,25 @@ class SecurityEventAdmin(admin.ModelAdmin):
     def get_urls(self) -> list[Any]:
         # A log is read, never added to or deleted from by hand: those pages do not exist.
         keep = {"changelist", "change"}
-        return [url for url in super().get_urls() if url.name and url.name.rsplit("_", 1)[-1] in keep]
+        return [
+            url for url in super().get_urls() if url.name and url.name.rsplit("_", 1)[-1] in keep
+        ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # Events about people in the administrator's subtrees, and failed logins under names
         # that match no account.
-        employed = access.scope_q(request.user, Action.ADMINISTER, "subject__employments__unit__path")
-        granted = access.scope_q(request.user, Action.ADMINISTER, "subject__role_grants__unit__path")
-        return super().get_queryset(request).filter(employed | granted | Q(subject__isnull=True)).distinct()
+        employed = access.scope_q(
+            request.user, Action.ADMINISTER, "subject__employments__unit__path"
+        )
+        granted = access.scope_q(
+            request.user, Action.ADMINISTER, "subject__role_grants__unit__path"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .filter(employed | granted | Q(subject__isnull=True))
+            .distinct()
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return access.is_root_administrator(request.user)
@@ -46,5 +57,7 @@ class SecurityEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> Any:
         raise Http404

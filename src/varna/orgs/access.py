@@ -12,7 +12,7 @@ The table below is DOMAIN.md section 8; later capabilities add their actions to 
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
@@ -56,12 +56,7 @@ def register_scoped(model: type[models.Model], path_lookup: str) -> None:
 
 
 AnyUser = User | AnonymousUser
-_M = TypeVar("_M", bound=models.Model)
 _CACHE_ATTR = "_varna_role_paths"
-
-
-class _HasUnit(Protocol):
-    unit: Unit
 
 
 def role_paths(user: AnyUser) -> list[tuple[str, str]]:
@@ -111,7 +106,9 @@ def scope_q(user: AnyUser, action: Action, path_lookup: str = "path") -> Q:
     return query
 
 
-def visible(user: AnyUser, action: Action, queryset: models.QuerySet[_M]) -> models.QuerySet[_M]:
+def visible[M: models.Model](
+    user: AnyUser, action: Action, queryset: models.QuerySet[M]
+) -> models.QuerySet[M]:
     """Narrow `queryset` to the rows the user may see for `action`."""
     lookup = _PATH_LOOKUPS[queryset.model]
     paths = scope_paths(user, action)

@@ -1,7 +1,9 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +13,17 @@ from varna.orgs.access import Action
 from varna.orgs.models import Employment, Headcount, RoleGrant, Unit, User
 
 
+# The browser's own date field: labelled, keyboard-friendly, and free of the admin's
+# calendar shortcuts, whose accessible names do not match their visible text.
+DATE_FIELDS = {
+    models.DateField: {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+}
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """Admin for a model under the access layer: rows outside the user's subtrees do not exist."""
+
+    formfield_overrides = DATE_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return access.visible(request.user, Action.ADMINISTER, super().get_queryset(request))
@@ -37,7 +48,9 @@ class ScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._allowed(request, obj)
 
-    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> Any:
         raise Http404
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -46,7 +59,8 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class HeadcountInline(admin.TabularInline):
+# Stacked rather than tabular inlines: every field keeps its visible label.
+class HeadcountInline(admin.StackedInline):
     model = Headcount
     extra = 1
 
@@ -99,12 +113,13 @@ class HeadcountAdmin(ScopedAdmin):
     list_display = ["unit", "year", "employees"]
     list_filter = ["year"]
     search_fields = ["unit__name", "unit__code"]
-    autocomplete_fields = ["unit"]
+    raw_id_fields = ["unit"]
 
 
-class EmploymentInline(admin.TabularInline):
+class EmploymentInline(admin.StackedInline):
     model = Employment
     extra = 0
+    formfield_overrides = DATE_FIELDS
     fields = ["unit", "title", "start_date", "end_date"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -163,7 +178,9 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._allowed(request, obj)
 
-    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> Any:
         raise Http404
 
 
@@ -172,7 +189,9 @@ class RoleGrantAdmin(ScopedAdmin):
     list_display = ["user", "role", "title", "unit", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
-    autocomplete_fields = ["user", "unit"]
+    # Plain id fields with a lookup list: the autocomplete widget lacks accessible names,
+    # and a select of every person or unit does not scale to a national installation.
+    raw_id_fields = ["user", "unit"]
     fields = ["user", "role", "title", "unit"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

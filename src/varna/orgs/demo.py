@@ -16,16 +16,16 @@ from varna.orgs import services
 from varna.orgs.models import Role, Unit, User
 
 DEMO_ROOT_CODE = "DEMO"
-FIRST_NAMES = (
-    "Anna Eva Maria Karin Sara Lena Emma Kerstin Malin Ingrid Sofia Linda Elin Hanna Johanna "
-    "Erik Lars Karl Anders Johan Per Nils Jonas Mikael Fredrik Ali Fatima Amir Leyla Oskar "
-    "Ahmed Mohammed Yasmin Aida Nora Elsa Alva Lukas Hugo Liam Noah Selma Tove Dragan Mirela"
-).split()
-LAST_NAMES = (
-    "Andersson Johansson Karlsson Nilsson Eriksson Larsson Olsson Persson Svensson Gustafsson "
-    "Pettersson Jonsson Jansson Hansson Bengtsson Lindberg Lindqvist Berg Axelsson Holm "
-    "Hassan Ali Mohammadi Yilmaz Kovač Lund Sandberg Forsberg Sjöberg Wallin Engström Ek"
-).split()
+FIRST_NAMES = """
+Anna Eva Maria Karin Sara Lena Emma Kerstin Malin Ingrid Sofia Linda Elin Hanna Johanna Erik
+Lars Karl Anders Johan Per Nils Jonas Mikael Fredrik Ali Fatima Amir Leyla Oskar Ahmed Mohammed
+Yasmin Aida Nora Elsa Alva Lukas Hugo Liam Noah Selma Tove Dragan Mirela
+""".split()  # noqa: SIM905
+LAST_NAMES = """
+Andersson Johansson Karlsson Nilsson Eriksson Larsson Olsson Persson Svensson Gustafsson
+Pettersson Jonsson Jansson Hansson Bengtsson Lindberg Lindqvist Berg Axelsson Holm Hassan Ali
+Mohammadi Yilmaz Kovač Lund Sandberg Forsberg Sjöberg Wallin Engström Ek
+""".split()  # noqa: SIM905
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,14 @@ UNITS: list[tuple[str, str | None, str, str, int, str]] = [
     ("DEMO-OFN", "DEMO", "Överförmyndarnämnden", "namnd", 0, ""),
     ("DEMO-OFK", "DEMO-OFN", "Överförmyndarkansliet", "enhet", 9, "handläggare"),
     ("DEMO-VON", "DEMO", "Vård- och omsorgsnämnden", "namnd", 0, ""),
-    ("DEMO-VOF", "DEMO-VON", "Vård- och omsorgsförvaltningen", "forvaltning", 3, "kvalitetsutvecklare"),
+    (
+        "DEMO-VOF",
+        "DEMO-VON",
+        "Vård- och omsorgsförvaltningen",
+        "forvaltning",
+        3,
+        "kvalitetsutvecklare",
+    ),
     ("DEMO-BIS", "DEMO-VOF", "Biståndsenheten", "enhet", 16, "biståndshandläggare"),
     ("DEMO-LSS", "DEMO-VOF", "LSS-handläggning", "enhet", 10, "LSS-handläggare"),
     ("DEMO-HEM", "DEMO-VOF", "Hemtjänst Centrum", "enhet", 60, "undersköterska"),
@@ -72,40 +79,251 @@ UNITS: list[tuple[str, str | None, str, str, int, str]] = [
     ("GRANN-EB", "GRANN-SF", "Ekonomiskt bistånd", "enhet", 12, "socialsekreterare"),
 ]
 CLOSED = {"DEMO-EKB": (date(2015, 1, 1), date(2024, 12, 31))}
-OPENED_2025 = {"DEMO-FSE", "DEMO-FSE1", "DEMO-FSE1A", "DEMO-FSE2", "DEMO-FSE2A", "DEMO-FSE3", "DEMO-FSE3A"}
+OPENED_2025 = {
+    "DEMO-FSE",
+    "DEMO-FSE1",
+    "DEMO-FSE1A",
+    "DEMO-FSE2",
+    "DEMO-FSE2A",
+    "DEMO-FSE3",
+    "DEMO-FSE3A",
+}
 
 # (username, first name, last name, unit code, employment title, [(role, unit code, role title)])
 PEOPLE: list[tuple[str, str, str, str, str, list[tuple[str, str, str]]]] = [
-    ("medarbetare", "Sara", "Lindqvist", "DEMO-FSE1A", "socialsekreterare", [(Role.EMPLOYEE, "DEMO-FSE1A", "")]),
-    ("forste", "Jonas", "Berg", "DEMO-FSE1A", "1:e socialsekreterare", [(Role.EMPLOYEE, "DEMO-FSE1A", ""), (Role.MANAGER, "DEMO-FSE1A", "1:e socialsekreterare")]),
-    ("enhetschef", "Karin", "Holm", "DEMO-FSE1", "enhetschef", [(Role.MANAGER, "DEMO-FSE1", "enhetschef")]),
-    ("chef2", "Per", "Axelsson", "DEMO-FSE2", "enhetschef", [(Role.MANAGER, "DEMO-FSE2", "enhetschef")]),
-    ("chef3", "Leyla", "Yilmaz", "DEMO-FSE3", "enhetschef", [(Role.MANAGER, "DEMO-FSE3", "enhetschef")]),
-    ("forste2", "Nils", "Ek", "DEMO-FSE2A", "1:e socialsekreterare", [(Role.EMPLOYEE, "DEMO-FSE2A", ""), (Role.MANAGER, "DEMO-FSE2A", "1:e socialsekreterare")]),
-    ("forste3", "Mirela", "Kovač", "DEMO-FSE3A", "1:e socialsekreterare", [(Role.EMPLOYEE, "DEMO-FSE3A", ""), (Role.MANAGER, "DEMO-FSE3A", "1:e socialsekreterare")]),
-    ("avdelningschef", "Lena", "Sjöberg", "DEMO-FSE", "avdelningschef", [(Role.MANAGER, "DEMO-FSE", "avdelningschef")]),
-    ("forvaltningschef", "Anders", "Wallin", "DEMO-ALF", "förvaltningschef", [(Role.MANAGER, "DEMO-ALF", "förvaltningschef")]),
-    ("chef.ame", "Elin", "Forsberg", "DEMO-AME", "enhetschef", [(Role.MANAGER, "DEMO-AME", "enhetschef")]),
-    ("chef.mottagning", "Ahmed", "Hassan", "DEMO-MOT", "enhetschef", [(Role.MANAGER, "DEMO-MOT", "enhetschef")]),
-    ("chef.bou", "Johanna", "Engström", "DEMO-BOU", "enhetschef", [(Role.MANAGER, "DEMO-BOU", "enhetschef")]),
-    ("chef.vux", "Mikael", "Lund", "DEMO-VUX", "enhetschef", [(Role.MANAGER, "DEMO-VUX", "enhetschef")]),
-    ("chef.ifo", "Ingrid", "Sandberg", "DEMO-IFO", "förvaltningschef", [(Role.MANAGER, "DEMO-IFO", "förvaltningschef")]),
-    ("chef.ofk", "Fredrik", "Jansson", "DEMO-OFK", "kanslichef", [(Role.MANAGER, "DEMO-OFK", "kanslichef")]),
-    ("chef.vof", "Maria", "Bengtsson", "DEMO-VOF", "förvaltningschef", [(Role.MANAGER, "DEMO-VOF", "förvaltningschef")]),
-    ("chef.bis", "Oskar", "Hansson", "DEMO-BIS", "enhetschef", [(Role.MANAGER, "DEMO-BIS", "enhetschef")]),
-    ("chef.lss", "Aida", "Mohammadi", "DEMO-LSS", "enhetschef", [(Role.MANAGER, "DEMO-LSS", "enhetschef")]),
-    ("chef.hem", "Tove", "Olsson", "DEMO-HEM", "enhetschef", [(Role.MANAGER, "DEMO-HEM", "enhetschef")]),
-    ("chef.sol", "Dragan", "Persson", "DEMO-SOL", "enhetschef", [(Role.MANAGER, "DEMO-SOL", "enhetschef")]),
-    ("skyddsombud", "Malin", "Gustafsson", "DEMO-FSE2A", "socialsekreterare", [(Role.EMPLOYEE, "DEMO-FSE2A", ""), (Role.SAFETY_REP, "DEMO-ALF", "skyddsombud")]),
-    ("skyddsombud.ifo", "Hugo", "Eriksson", "DEMO-BOU", "socialsekreterare", [(Role.EMPLOYEE, "DEMO-BOU", ""), (Role.SAFETY_REP, "DEMO-IFO", "skyddsombud")]),
-    ("hr", "Emma", "Nilsson", "DEMO-HR", "HR-konsult", [(Role.HR, "DEMO-ALF", "HR-konsult"), (Role.HR, "DEMO-IFO", "HR-konsult")]),
-    ("sakerhet", "Amir", "Karlsson", "DEMO-SAK", "säkerhetssamordnare", [(Role.SECURITY, "DEMO", "säkerhetssamordnare")]),
-    ("utredare", "Fatima", "Ali", "DEMO-ALF", "utredare", [(Role.INVESTIGATOR, "DEMO-ALF", "utredare")]),
-    ("analytiker", "Linda", "Pettersson", "DEMO-KLF", "analytiker", [(Role.ANALYST, "DEMO", "analytiker")]),
+    (
+        "medarbetare",
+        "Sara",
+        "Lindqvist",
+        "DEMO-FSE1A",
+        "socialsekreterare",
+        [(Role.EMPLOYEE, "DEMO-FSE1A", "")],
+    ),
+    (
+        "forste",
+        "Jonas",
+        "Berg",
+        "DEMO-FSE1A",
+        "1:e socialsekreterare",
+        [(Role.EMPLOYEE, "DEMO-FSE1A", ""), (Role.MANAGER, "DEMO-FSE1A", "1:e socialsekreterare")],
+    ),
+    (
+        "enhetschef",
+        "Karin",
+        "Holm",
+        "DEMO-FSE1",
+        "enhetschef",
+        [(Role.MANAGER, "DEMO-FSE1", "enhetschef")],
+    ),
+    (
+        "chef2",
+        "Per",
+        "Axelsson",
+        "DEMO-FSE2",
+        "enhetschef",
+        [(Role.MANAGER, "DEMO-FSE2", "enhetschef")],
+    ),
+    (
+        "chef3",
+        "Leyla",
+        "Yilmaz",
+        "DEMO-FSE3",
+        "enhetschef",
+        [(Role.MANAGER, "DEMO-FSE3", "enhetschef")],
+    ),
+    (
+        "forste2",
+        "Nils",
+        "Ek",
+        "DEMO-FSE2A",
+        "1:e socialsekreterare",
+        [(Role.EMPLOYEE, "DEMO-FSE2A", ""), (Role.MANAGER, "DEMO-FSE2A", "1:e socialsekreterare")],
+    ),
+    (
+        "forste3",
+        "Mirela",
+        "Kovač",
+        "DEMO-FSE3A",
+        "1:e socialsekreterare",
+        [(Role.EMPLOYEE, "DEMO-FSE3A", ""), (Role.MANAGER, "DEMO-FSE3A", "1:e socialsekreterare")],
+    ),
+    (
+        "avdelningschef",
+        "Lena",
+        "Sjöberg",
+        "DEMO-FSE",
+        "avdelningschef",
+        [(Role.MANAGER, "DEMO-FSE", "avdelningschef")],
+    ),
+    (
+        "forvaltningschef",
+        "Anders",
+        "Wallin",
+        "DEMO-ALF",
+        "förvaltningschef",
+        [(Role.MANAGER, "DEMO-ALF", "förvaltningschef")],
+    ),
+    (
+        "chef.ame",
+        "Elin",
+        "Forsberg",
+        "DEMO-AME",
+        "enhetschef",
+        [(Role.MANAGER, "DEMO-AME", "enhetschef")],
+    ),
+    (
+        "chef.mottagning",
+        "Ahmed",
+        "Hassan",
+        "DEMO-MOT",
+        "enhetschef",
+        [(Role.MANAGER, "DEMO-MOT", "enhetschef")],
+    ),
+    (
+        "chef.bou",
+        "Johanna",
+        "Engström",
+        "DEMO-BOU",
+        "enhetschef",
+        [(Role.MANAGER, "DEMO-BOU", "enhetschef")],
+    ),
+    (
+        "chef.vux",
+        "Mikael",
+        "Lund",
+        "DEMO-VUX",
+        "enhetschef",
+        [(Role.MANAGER, "DEMO-VUX", "enhetschef")],
+    ),
+    (
+        "chef.ifo",
+        "Ingrid",
+        "Sandberg",
+        "DEMO-IFO",
+        "förvaltningschef",
+        [(Role.MANAGER, "DEMO-IFO", "förvaltningschef")],
+    ),
+    (
+        "chef.ofk",
+        "Fredrik",
+        "Jansson",
+        "DEMO-OFK",
+        "kanslichef",
+        [(Role.MANAGER, "DEMO-OFK", "kanslichef")],
+    ),
+    (
+        "chef.vof",
+        "Maria",
+        "Bengtsson",
+        "DEMO-VOF",
+        "förvaltningschef",
+        [(Role.MANAGER, "DEMO-VOF", "förvaltningschef")],
+    ),
+    (
+        "chef.bis",
+        "Oskar",
+        "Hansson",
+        "DEMO-BIS",
+        "enhetschef",
+        [(Role.MANAGER, "DEMO-BIS", "enhetschef")],
+    ),
+    (
+        "chef.lss",
+        "Aida",
+        "Mohammadi",
+        "DEMO-LSS",
+        "enhetschef",
+        [(Role.MANAGER, "DEMO-LSS", "enhetschef")],
+    ),
+    (
+        "chef.hem",
+        "Tove",
+        "Olsson",
+        "DEMO-HEM",
+        "enhetschef",
+        [(Role.MANAGER, "DEMO-HEM", "enhetschef")],
+    ),
+    (
+        "chef.sol",
+        "Dragan",
+        "Persson",
+        "DEMO-SOL",
+        "enhetschef",
+        [(Role.MANAGER, "DEMO-SOL", "enhetschef")],
+    ),
+    (
+        "skyddsombud",
+        "Malin",
+        "Gustafsson",
+        "DEMO-FSE2A",
+        "socialsekreterare",
+        [(Role.EMPLOYEE, "DEMO-FSE2A", ""), (Role.SAFETY_REP, "DEMO-ALF", "skyddsombud")],
+    ),
+    (
+        "skyddsombud.ifo",
+        "Hugo",
+        "Eriksson",
+        "DEMO-BOU",
+        "socialsekreterare",
+        [(Role.EMPLOYEE, "DEMO-BOU", ""), (Role.SAFETY_REP, "DEMO-IFO", "skyddsombud")],
+    ),
+    (
+        "hr",
+        "Emma",
+        "Nilsson",
+        "DEMO-HR",
+        "HR-konsult",
+        [(Role.HR, "DEMO-ALF", "HR-konsult"), (Role.HR, "DEMO-IFO", "HR-konsult")],
+    ),
+    (
+        "sakerhet",
+        "Amir",
+        "Karlsson",
+        "DEMO-SAK",
+        "säkerhetssamordnare",
+        [(Role.SECURITY, "DEMO", "säkerhetssamordnare")],
+    ),
+    (
+        "utredare",
+        "Fatima",
+        "Ali",
+        "DEMO-ALF",
+        "utredare",
+        [(Role.INVESTIGATOR, "DEMO-ALF", "utredare")],
+    ),
+    (
+        "analytiker",
+        "Linda",
+        "Pettersson",
+        "DEMO-KLF",
+        "analytiker",
+        [(Role.ANALYST, "DEMO", "analytiker")],
+    ),
     ("revisor", "Lars", "Svensson", "DEMO-KLF", "revisor", [(Role.AUDITOR, "DEMO", "revisor")]),
-    ("admin", "Hanna", "Larsson", "DEMO-KLF", "systemförvaltare", [(Role.ADMIN, "DEMO", "systemförvaltare")]),
-    ("chef.grannby", "Noah", "Johansson", "GRANN-EB", "enhetschef", [(Role.MANAGER, "GRANN-EB", "enhetschef")]),
-    ("admin.grannby", "Selma", "Andersson", "GRANN-SF", "systemförvaltare", [(Role.ADMIN, "GRANN", "systemförvaltare")]),
+    (
+        "admin",
+        "Hanna",
+        "Larsson",
+        "DEMO-KLF",
+        "systemförvaltare",
+        [(Role.ADMIN, "DEMO", "systemförvaltare")],
+    ),
+    (
+        "chef.grannby",
+        "Noah",
+        "Johansson",
+        "GRANN-EB",
+        "enhetschef",
+        [(Role.MANAGER, "GRANN-EB", "enhetschef")],
+    ),
+    (
+        "admin.grannby",
+        "Selma",
+        "Andersson",
+        "GRANN-SF",
+        "systemförvaltare",
+        [(Role.ADMIN, "GRANN", "systemförvaltare")],
+    ),
 ]
 
 LOGINS = [
@@ -142,7 +360,9 @@ def load() -> bool:
     rng = random.Random(2026)
     units: dict[str, Unit] = {}
     for code, parent_code, name, kind, _staff, _title in UNITS:
-        valid_from, valid_to = CLOSED.get(code, (date(2025, 1, 1) if code in OPENED_2025 else date(2015, 1, 1), None))
+        valid_from, valid_to = CLOSED.get(
+            code, (date(2025, 1, 1) if code in OPENED_2025 else date(2015, 1, 1), None)
+        )
         units[code] = services.create_unit(
             code=code,
             name=name,

@@ -134,4 +134,3 @@ def revoke_role(
     )
     grant.delete()
     forget_roles(grant.user)
-

@@ -4,27 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SecurityEvent',
+            name="SecurityEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('kind', models.CharField(choices=[('login', 'login'), ('login_failed', 'failed login'), ('locked_out', 'locked out'), ('logout', 'logout'), ('role_granted', 'role granted'), ('role_revoked', 'role revoked'), ('import', 'import from HR')], max_length=20, verbose_name='event')),
-                ('username', models.CharField(blank=True, max_length=150, verbose_name='user name')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='address')),
-                ('detail', models.JSONField(blank=True, default=dict, verbose_name='detail')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("login", "login"),
+                            ("login_failed", "failed login"),
+                            ("locked_out", "locked out"),
+                            ("logout", "logout"),
+                            ("role_granted", "role granted"),
+                            ("role_revoked", "role revoked"),
+                            ("import", "import from HR"),
+                        ],
+                        max_length=20,
+                        verbose_name="event",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(blank=True, max_length=150, verbose_name="user name"),
+                ),
+                (
+                    "ip_address",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="address"),
+                ),
+                ("detail", models.JSONField(blank=True, default=dict, verbose_name="detail")),
             ],
             options={
-                'verbose_name': 'security event',
-                'verbose_name_plural': 'security log',
-                'ordering': ['-created_at'],
+                "verbose_name": "security event",
+                "verbose_name_plural": "security log",
+                "ordering": ["-created_at"],
             },
         ),
     ]

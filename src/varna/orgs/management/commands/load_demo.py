@@ -16,7 +16,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo kommun loaded."))
         else:
             self.stdout.write("Demo kommun already loaded; existing data kept.")
-        self.stdout.write("\nDemo logins (password for all: %s)" % demo.demo_password())
+        self.stdout.write(f"\nDemo logins (password for all: {demo.demo_password()})")
         for login in demo.LOGINS:
             self.stdout.write(f"  {login.username:<18} {login.role:<20} {login.description}")
         if not settings.VARNA_DEMO:

@@ -48,7 +48,8 @@ def site(live_server, transactional_db):
 
 @pytest.fixture
 def page(browser, site):
-    context = browser.new_context(locale="sv-SE")
+    # An English browser still gets Swedish until the person switches.
+    context = browser.new_context(locale="en-US")
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))

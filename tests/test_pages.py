@@ -74,3 +74,9 @@ def test_loading_the_demo_again_keeps_existing_data(cast):
     Unit.objects.filter(pk=unit.pk).update(name="Mottagningen")
     assert demo.load() is False
     assert cast.unit("DEMO-MOT").name == "Mottagningen"
+
+
+def test_swedish_is_shown_even_to_an_english_browser(cast):
+    response = cast.client("medarbetare").get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="sv">' in response.text
+    assert "Om något har hänt" in response.text

@@ -301,6 +301,22 @@ PEOPLE: list[tuple[str, str, str, str, str, list[tuple[str, str, str]]]] = [
     ),
     ("revisor", "Lars", "Svensson", "DEMO-KLF", "revisor", [(Role.AUDITOR, "DEMO", "revisor")]),
     (
+        "kommundirektor",
+        "Kerstin",
+        "Lindberg",
+        "DEMO-KLF",
+        "kommundirektör",
+        [(Role.MANAGER, "DEMO-KLF", "kommundirektör")],
+    ),
+    (
+        "chef.hr",
+        "Erik",
+        "Holm",
+        "DEMO-HR",
+        "HR-chef",
+        [(Role.MANAGER, "DEMO-HR", "HR-chef")],
+    ),
+    (
         "admin",
         "Hanna",
         "Larsson",

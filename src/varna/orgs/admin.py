@@ -12,7 +12,6 @@ from varna.orgs import access, services
 from varna.orgs.access import Action
 from varna.orgs.models import Employment, Headcount, RoleGrant, Unit, User
 
-
 # The browser's own date field: labelled, keyboard-friendly, and free of the admin's
 # calendar shortcuts, whose accessible names do not match their visible text.
 DATE_FIELDS = {

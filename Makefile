@@ -35,20 +35,20 @@ node_modules/.installed: package.json package-lock.json
 
 test: $(VENV)/.installed messages node_modules/.installed
 	@command -v chromium >/dev/null || scripts/apt-install chromium
-	$(PY) -m ruff check src tests bench
-	$(PY) -m ruff format --check src tests bench
+	$(PY) -m ruff check
+	$(PY) -m ruff format --check
 	$(PY) -m mypy
 	VARNA_SECRET_KEY=check-only $(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
 	$(PY) -m pytest -p no:xdist -m browser $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
-	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff check
 	$(PY) -m mypy
 
 format: $(VENV)/.installed
-	$(PY) -m ruff format src tests bench
-	$(PY) -m ruff check --fix src tests bench
+	$(PY) -m ruff format
+	$(PY) -m ruff check --fix
 
 bench-import: $(VENV)/.installed
 	$(PY) bench/import_org.py

@@ -1,4 +1,4 @@
-"""The cast: Demo kommun, built once per test database through the same loader as `make run`.
+"""The cast: Demo kommun, built once per test database by the same steps as `make run`.
 
 Tests refer to people by their demo login (`cast["enhetschef"]`) and to units by code.
 """
@@ -6,9 +6,10 @@ Tests refer to people by their demo login (`cast["enhetschef"]`) and to units by
 import os
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils.module_loading import import_string
 
-from varna.orgs import demo
 from varna.orgs.models import Unit, User
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -17,7 +18,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        demo.load()
+        for step in settings.VARNA_DEMO_STEPS:
+            import_string(step)()
 
 
 class Cast:

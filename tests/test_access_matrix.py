@@ -4,6 +4,7 @@ A URL pattern missing from MATRIX fails `test_every_url_pattern_is_in_the_matrix
 can be added without deciding who may reach it.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from varna.audit.models import SecurityEvent
 from varna.orgs import tree
 from varna.orgs.demo import LOGINS
 from varna.orgs.models import Employment, Headcount, RoleGrant, Unit
+from varna.reporting.models import Notification, Report, new_code
 
 ANONYMOUS = "anonymous"
 ROLES = [login.username for login in LOGINS] + [ANONYMOUS]
@@ -50,13 +52,66 @@ def security_event_in(code: str) -> SecurityEvent:
     )
 
 
+def report_in(code: str, *, security: bool = False) -> Report:
+    """A report of an event in the subtree of `code`, made by someone who is none of the cast."""
+    unit = Unit.objects.get(code=code)
+    cast = [login.username for login in LOGINS]
+    candidates = Report.objects.filter(tree.subtree_q(unit.path, "unit__path"))
+    candidates = candidates.exclude(reporter__username__in=cast).exclude(
+        affected__username__in=cast
+    )
+    if security:
+        return candidates.filter(route_to_security=True).first() or _routed_copy(candidates.first())
+    return candidates.filter(route_to_security=False).exclude(main_form="corruption").first()
+
+
+def _routed_copy(report: Report) -> Report:
+    report.pk = None
+    report.code = new_code()
+    report.number = f"X-{report.number}"
+    report.idempotency_key = uuid.uuid4()
+    report.main_form = "corruption"
+    report.route_to_security = True
+    report.save()
+    return report
+
+
+def notification_in(code: str) -> Notification:
+    report = report_in(code)
+    return Notification.objects.create(
+        recipient=report.reporter, report=report, kind=Notification.Kind.NEW_REPORT
+    )
+
+
 OBJECTS: dict[str, Callable[[str], Any]] = {
     "unit": lambda code: Unit.objects.get(code=code),
     "headcount": lambda code: in_subtree(Headcount, code),
     "rolegrant": lambda code: in_subtree(RoleGrant, code),
     "user": lambda code: in_subtree(Employment, code).user,
     "securityevent": security_event_in,
+    "notification": notification_in,
 }
+
+# Who reads an ordinary report (not corruption, not sent to security) in their own subtree.
+REPORT_READERS = {
+    "forste",
+    "enhetschef",
+    "forvaltningschef",
+    "chef.mottagning",
+    "chef.grannby",
+    "skyddsombud",
+}
+# Who reads a report sent to security in their own subtree.
+SECURITY_READERS = {"sakerhet"}
+
+
+def readers(who: set[str]) -> Callable[[str, str], int]:
+    def expect(role: str, where: str) -> int:
+        if role == ANONYMOUS:
+            return 302
+        return 200 if where == "own" and role in who else 404
+
+    return expect
 
 
 def logged_in_only(ok: int) -> Callable[[str, str], int]:
@@ -90,6 +145,7 @@ class Route:
     kwargs: Callable[[str], dict[str, Any]] | None = None
     query: dict[str, str] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)
+    url_name: str = ""  # when one URL pattern has several rows (a second kind of object)
 
 
 def admin_model_routes(app: str, model: str, *, read_only: bool = False) -> dict[str, Route]:
@@ -115,12 +171,28 @@ def admin_model_routes(app: str, model: str, *, read_only: bool = False) -> dict
 
 MATRIX: dict[str, Route] = {
     "home:start": Route(logged_in_only(200)),
+    "health": Route(lambda role, where: 200),
     "accounts:login": Route(lambda role, where: 200 if role == ANONYMOUS else 302),
     "accounts:logout": Route(lambda role, where: 302, method="post"),
     "accounts:keep_alive": Route(logged_in_only(204), method="post"),
     "set_language": Route(lambda role, where: 302, method="post", data={"language": "en"}),
     "orgs:overview": Route(logged_in_only(200)),
     "orgs:unit": Route(scoped(), kwargs=lambda code: {"code": code}),
+    "reporting:new": Route(logged_in_only(200)),
+    # A draft typed after the session ended is kept for the browser, logged in or not.
+    "reporting:draft": Route(lambda role, where: 204, method="post", data={"description": "x"}),
+    "reporting:mine": Route(logged_in_only(200)),
+    "reporting:notifications": Route(logged_in_only(200)),
+    "reporting:guidance": Route(logged_in_only(200), kwargs=lambda code: {"slug": "stod"}),
+    "reporting:detail": Route(
+        readers(REPORT_READERS), kwargs=lambda code: {"code": report_in(code).code}
+    ),
+    "reporting:receipt": Route(readers(set()), kwargs=lambda code: {"code": report_in(code).code}),
+    "reporting:detail (security)": Route(
+        readers(SECURITY_READERS),
+        kwargs=lambda code: {"code": report_in(code, security=True).code},
+        url_name="reporting:detail",
+    ),
     "admin:index": Route(administrator(object_scoped=False)),
     "admin:login": Route(lambda role, where: 302),
     "admin:logout": Route(administrator(302, object_scoped=False), method="post"),
@@ -146,6 +218,7 @@ MATRIX: dict[str, Route] = {
     **admin_model_routes("orgs", "user"),
     **admin_model_routes("orgs", "rolegrant"),
     **admin_model_routes("audit", "securityevent", read_only=True),
+    **admin_model_routes("reporting", "notification", read_only=True),
 }
 
 
@@ -169,14 +242,17 @@ def url_patterns(
 def test_every_url_pattern_is_in_the_matrix():
     patterns = url_patterns()
     assert len(patterns) == len(set(patterns)), "two URL patterns share a name"
-    assert sorted(set(patterns) - set(MATRIX)) == [], "URL patterns without an access rule"
-    assert sorted(set(MATRIX) - set(patterns)) == [], "rules for URL patterns that do not exist"
+    assert sorted(set(patterns) - {route.url_name or key for key, route in MATRIX.items()}) == [], (
+        "URL patterns without an access rule"
+    )
+    covered = {route.url_name or key for key, route in MATRIX.items()}
+    assert sorted(covered - set(patterns)) == [], "rules for URL patterns that do not exist"
 
 
 def build_url(key: str, route: Route, code: str) -> str:
     kwargs = route.kwargs(code) if route.kwargs else {}
     if not key.startswith("admin/"):
-        return reverse(key, kwargs=kwargs)
+        return reverse(route.url_name or key, kwargs=kwargs)
     url = "/" + key
     for name, value in kwargs.items():
         url = url.replace(f"<path:{name}>", str(value))

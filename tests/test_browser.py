@@ -6,13 +6,17 @@ database, which is emptied after each test, so the demo is loaded again when mis
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.utils.module_loading import import_string
 from playwright.sync_api import Page, sync_playwright
 
 from varna.orgs import demo
 from varna.orgs.models import Unit
+from varna.reporting.models import Report
 
 pytestmark = [pytest.mark.browser]
 
@@ -42,7 +46,8 @@ def browser():
 @pytest.fixture
 def site(live_server, transactional_db):
     if not demo.is_loaded():
-        demo.load()
+        for step in settings.VARNA_DEMO_STEPS:
+            import_string(step)()
     return live_server.url
 
 
@@ -147,3 +152,117 @@ def test_session_warning_appears_before_timeout_and_keeps_the_session(page, site
     # Left alone, the page goes to the login page and says why.
     page.wait_for_url("**/konto/logga-in/**", timeout=15000)
     assert "efter en tid utan aktivitet" in page.inner_text("main")
+
+
+class Counted:
+    """Wraps a page and counts what a person does: clicks, checks and fields filled."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.interactions = 0
+
+    def fill(self, label: str, text: str) -> None:
+        self.interactions += 1
+        self.page.get_by_label(label, exact=True).fill(text)
+
+    def click(self, role: str, name: str) -> None:
+        self.interactions += 1
+        self.page.get_by_role(role, name=name, exact=True).first.click()
+
+    def check(self, name: str) -> None:
+        self.interactions += 1
+        self.page.get_by_role("radio", name=name).check()
+
+
+def test_employee_reports_a_threat_on_a_phone_in_ten_interactions(page, site):
+    page.set_viewport_size({"width": 375, "height": 740})
+    person = Counted(page)
+    page.goto(f"{site}/")
+    person.fill("Användarnamn", "medarbetare")
+    person.fill("Lösenord", demo.demo_password())
+    person.click("button", "Logga in")
+    person.click("link", "Rapportera en händelse")
+    assert_accessible(page)
+    person.check("Hot")
+    person.fill("Beskriv vad som hände", "Sökanden sa att han vet var jag bor efter avslaget.")
+    person.click("button", "Skicka rapporten")
+    page.wait_for_url("**/kvitto/")
+    assert page.get_by_role("heading", name="Tack, din rapport är mottagen").is_visible()
+    number = page.locator(".receipt-number strong").inner_text()
+    assert number.startswith(f"{date.today().year}-")
+    assert_accessible(page)
+    assert person.interactions <= 10, person.interactions
+    report = Report.objects.get(number=number)
+    assert report.main_form == "threat" and report.reporter.username == "medarbetare"
+
+
+def test_a_lost_session_keeps_the_draft_until_the_person_logs_in_again(page, site):
+    log_in(page, site, "medarbetare")
+    page.goto(f"{site}/rapportera/")
+    page.get_by_role("radio", name="Trakasserier").check()
+    page.get_by_label("Beskriv vad som hände", exact=True).fill("Ringer mig varje kväll.")
+    page.get_by_role("status").filter(has_text="Utkastet är sparat").wait_for(timeout=8000)
+    # The session ends (timeout or a restart) while the form is still open.
+    page.context.clear_cookies(name="sessionid")
+    page.get_by_role("button", name="Skicka rapporten").click()
+    page.wait_for_url("**/konto/logga-in/**")
+    assert "efter en tid utan aktivitet" in page.inner_text("main")
+    page.get_by_label("Användarnamn").fill("medarbetare")
+    page.get_by_label("Lösenord").fill(demo.demo_password())
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url("**/rapportera/")
+    assert (
+        page.get_by_label("Beskriv vad som hände", exact=True).input_value()
+        == "Ringer mig varje kväll."
+    )
+    assert page.get_by_role("radio", name="Trakasserier").is_checked()
+    # A closed tab loses nothing either: the draft is on the server.
+    again = page.context.new_page()
+    again.goto(f"{site}/rapportera/")
+    assert (
+        again.get_by_label("Beskriv vad som hände", exact=True).input_value()
+        == "Ringer mig varje kväll."
+    )
+
+
+def test_the_form_works_without_javascript_and_keeps_values_on_errors(browser, site):
+    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    page = context.new_page()
+    log_in(page, site, "medarbetare")
+    page.goto(f"{site}/rapportera/")
+    page.get_by_label("Beskriv vad som hände", exact=True).fill("Hotade att skada min bil.")
+    page.get_by_role("button", name="Skicka rapporten").click()
+    summary = page.get_by_role("alert")
+    assert "Välj vad som hände" in summary.inner_text()
+    assert (
+        page.get_by_label("Beskriv vad som hände", exact=True).input_value()
+        == "Hotade att skada min bil."
+    )
+    assert_accessible(page)
+    page.get_by_role("radio", name="Skadegörelse").check()
+    page.get_by_role("button", name="Skicka rapporten").click()
+    page.wait_for_url("**/kvitto/")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_page_of_the_reporting_flow_is_accessible(page, site, width, language):
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, site, "forste")
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+    report = Report.objects.filter(unit__code="DEMO-FSE1A").first()
+    for path in [
+        "/rapportera/",
+        "/mina-rapporter/",
+        "/notiser/",
+        f"/rapporter/{report.code}/",
+        "/vagledning/efter-en-handelse/",
+        "/vagledning/stod/",
+        "/vagledning/polisanmalan/",
+        "/vagledning/korruption/",
+    ]:
+        page.goto(site + path)
+        assert page.locator("html").get_attribute("lang") == language
+        assert_accessible(page)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "varna.orgs",
     "varna.audit",
     "varna.accounts",
+    "varna.reporting",
     "varna.home",
     "varna.apps.VarnaAdminConfig",
     "django.contrib.auth",
@@ -225,6 +226,11 @@ LOGGING = {
 }
 
 # What `manage.py load_demo` runs, in order; each capability appends its own demo data.
-VARNA_DEMO_STEPS = ["varna.orgs.demo.load"]
+VARNA_DEMO_STEPS = ["varna.orgs.demo.load", "varna.reporting.demo.load"]
 # Files served at the site root (the favicon browsers ask for on every page).
 WHITENOISE_ROOT = PACKAGE_DIR / "public"
+
+# The address people use to reach Värna, for links in e-mail (which never carry event details).
+VARNA_BASE_URL = os.environ.get("VARNA_BASE_URL", "http://127.0.0.1:8000")
+# Working days within which a manager contacts the employee after a report.
+VARNA_ACKNOWLEDGE_WORKING_DAYS = int(os.environ.get("VARNA_ACKNOWLEDGE_WORKING_DAYS", "1"))

@@ -2,10 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from varna.core.views import health
+
 urlpatterns = [
     path("", include("varna.home.urls")),
     path("konto/", include("varna.accounts.urls")),
     path("organisation/", include("varna.orgs.urls")),
+    path("", include("varna.reporting.urls")),
     path("sprak/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
 ]

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from varna.orgs.access import Action, can
+from varna.reporting.selectors import unread_count
 
 
 def shell(request: HttpRequest) -> dict[str, object]:
@@ -12,4 +13,5 @@ def shell(request: HttpRequest) -> dict[str, object]:
         "session_idle_minutes": settings.SESSION_COOKIE_AGE // 60,
         "is_demo": settings.VARNA_DEMO,
         "may_administer_anywhere": bool(user and can(user, Action.ADMINISTER)),
+        "unread_notifications": unread_count(user) if user and user.is_authenticated else 0,
     }

@@ -9,6 +9,8 @@ from varna.audit.models import SecurityEvent
 from varna.orgs import access, selectors
 from varna.orgs.access import Action
 from varna.orgs.models import Role
+from varna.reporting import selectors as reporting_selectors
+from varna.reporting.models import Notification
 
 
 @login_required
@@ -25,8 +27,14 @@ def start(request: HttpRequest) -> HttpResponse:
         "contacts": selectors.nearest_contacts(home_unit) if home_unit else {},
         "grants": user.role_grants.select_related("unit").order_by("unit__path"),  # type: ignore[union-attr]
     }
+    context["my_reports"] = reporting_selectors.reports_of(user)[:5]  # type: ignore[arg-type]
     if roles & {Role.MANAGER, Role.SAFETY_REP, Role.HR, Role.SECURITY, Role.INVESTIGATOR}:
         context["handles_reports"] = True
+        context["unread"] = (
+            Notification.objects.filter(recipient=user, read_at=None)
+            .select_related("report", "report__unit")
+            .order_by("-created_at")[:10]
+        )
     if roles & {Role.ANALYST, Role.AUDITOR, Role.MANAGER}:
         context["follows_up"] = True
     if access.can(user, Action.ADMINISTER):
@@ -37,6 +45,11 @@ def start(request: HttpRequest) -> HttpResponse:
             "without_manager": selectors.units_without_manager(managed)[:20],
             "year": year,
         }
+        context["admin"]["failed_emails"] = (  # type: ignore[index]
+            access.visible(user, Action.ADMINISTER, Notification.objects.all())
+            .filter(email_status=Notification.Delivery.FAILED)
+            .count()
+        )
         if access.is_root_administrator(user):
             since = timezone.now() - timedelta(days=1)
             context["admin"]["lockouts"] = SecurityEvent.objects.filter(  # type: ignore[index]

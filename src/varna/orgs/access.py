@@ -27,18 +27,25 @@ class Action(StrEnum):
     VIEW_UNIT = "unit.view"  # the unit's name, place in the tree, headcount and contacts
     VIEW_STAFF = "unit.staff"  # who is employed in the unit and which roles they hold
     ADMINISTER = "org.administer"  # manage units, people and roles (no case content)
+    SUBMIT_REPORT = "report.submit"  # report an event that happened in the unit
+    VIEW_REPORT = "report.view"  # read reports of the unit (not those sent to security)
+    VIEW_SECURITY_REPORT = "report.security"  # read corruption and reports sent to security
+    VIEW_ACTOR = "report.actor"  # see what a report says about who did it
 
 
+_EVERYONE = frozenset({Action.VIEW_UNIT, Action.SUBMIT_REPORT})
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.EMPLOYEE: frozenset({Action.VIEW_UNIT}),
-    Role.MANAGER: frozenset({Action.VIEW_UNIT, Action.VIEW_STAFF}),
-    Role.SAFETY_REP: frozenset({Action.VIEW_UNIT, Action.VIEW_STAFF}),
-    Role.HR: frozenset({Action.VIEW_UNIT, Action.VIEW_STAFF}),
-    Role.SECURITY: frozenset({Action.VIEW_UNIT}),
-    Role.INVESTIGATOR: frozenset({Action.VIEW_UNIT}),
-    Role.ANALYST: frozenset({Action.VIEW_UNIT}),
-    Role.AUDITOR: frozenset({Action.VIEW_UNIT}),
-    Role.ADMIN: frozenset({Action.VIEW_UNIT, Action.VIEW_STAFF, Action.ADMINISTER}),
+    Role.EMPLOYEE: _EVERYONE,
+    Role.MANAGER: _EVERYONE | {Action.VIEW_STAFF, Action.VIEW_REPORT, Action.VIEW_ACTOR},
+    # The safety representative reads reports, but nothing about who did it.
+    Role.SAFETY_REP: _EVERYONE | {Action.VIEW_STAFF, Action.VIEW_REPORT},
+    Role.HR: _EVERYONE | {Action.VIEW_STAFF},
+    Role.SECURITY: _EVERYONE | {Action.VIEW_SECURITY_REPORT, Action.VIEW_ACTOR},
+    Role.INVESTIGATOR: _EVERYONE,
+    Role.ANALYST: _EVERYONE,
+    Role.AUDITOR: _EVERYONE,
+    # Administering is not reading: no report content at all.
+    Role.ADMIN: _EVERYONE | {Action.VIEW_STAFF, Action.ADMINISTER},
 }
 
 # For each model under access control: the lookup from the model to its unit's path.
@@ -123,12 +130,14 @@ def units_for(user: AnyUser, action: Action) -> models.QuerySet[Unit]:
 
 
 def _unit_path(obj: Any) -> str:
-    if isinstance(obj, Unit):
-        return obj.path
-    unit = getattr(obj, "unit", None)
-    if isinstance(unit, Unit):
-        return unit.path
-    raise TypeError(f"{type(obj).__name__} is not under access control")
+    """Follow the model's registered lookup (e.g. report__unit__path) on the object itself."""
+    lookup = _PATH_LOOKUPS.get(type(obj))
+    if lookup is None:
+        raise TypeError(f"{type(obj).__name__} is not under access control")
+    value = obj
+    for name in lookup.split("__"):
+        value = getattr(value, name)
+    return str(value)
 
 
 def can(user: AnyUser, action: Action, obj: Any = None) -> bool:

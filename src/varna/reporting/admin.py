@@ -1,0 +1,80 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from varna.orgs.admin import ScopedAdmin
+from varna.reporting.models import Notification
+from varna.reporting.tasks import send_notification_email
+
+
+@admin.register(Notification)
+class NotificationAdmin(ScopedAdmin):
+    """E-mail deliveries, so that a failed send never stops silently. Holds no event details."""
+
+    list_display = [
+        "created_at",
+        "report_number",
+        "recipient",
+        "reason",
+        "email_status",
+        "email_attempts",
+        "email_error",
+    ]
+    list_filter = ["email_status", "created_at"]
+    search_fields = ["recipient__username", "recipient__last_name", "report__number"]
+    fields = [
+        "created_at",
+        "report_number",
+        "recipient",
+        "reason",
+        "email_status",
+        "email_attempts",
+        "email_error",
+        "email_sent_at",
+    ]
+    readonly_fields = fields
+    actions = ["send_again"]
+    list_per_page = 100
+
+    def get_urls(self) -> list[Any]:
+        # Notifications are made by reports, never by hand: no add or delete pages.
+        keep = {"changelist", "change"}
+        return [
+            url for url in super().get_urls() if url.name and url.name.rsplit("_", 1)[-1] in keep
+        ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("recipient", "report")
+
+    @admin.display(description=_("report number"), ordering="report__number")
+    def report_number(self, notification: Notification) -> str:
+        return notification.report.number
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Send the e-mail again"))
+    def send_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        failed = queryset.exclude(email_status=Notification.Delivery.SENT)
+        ids = list(failed.values_list("pk", flat=True))
+        failed.update(email_status=Notification.Delivery.PENDING, email_attempts=0)
+        for pk in ids:
+            send_notification_email.enqueue(pk)
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d e-mail will be sent again.", "%(n)d e-mails will be sent again.", len(ids)
+            )
+            % {"n": len(ids)},
+            messages.SUCCESS,
+        )

@@ -1,0 +1,188 @@
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from varna.orgs.models import User
+from varna.reporting.access import colleagues_of, reporting_units
+from varna.reporting.models import DESCRIPTION_MAX
+from varna.reporting.taxonomy import (
+    SUBFORM_CHOICES,
+    ActorRelation,
+    Answer,
+    Consequence,
+    Form,
+    KiaType,
+    Place,
+    Situation,
+    Target,
+    TimeOfDay,
+)
+
+OLDEST_EVENT = timedelta(days=365 * 10)
+BLANK = [("", _("Not answered"))]
+
+
+def _radio(choices: Any, label: Any, **kwargs: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, choices=choices, required=False, widget=forms.RadioSelect, **kwargs
+    )
+
+
+def _checkboxes(choices: Any, label: Any, **kwargs: Any) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple, **kwargs
+    )
+
+
+class ReportForm(forms.Form):
+    """The report form. Only the form of event, the date, the unit and the description are
+    required; everything else can be completed later by the reporter or the handler."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    affected = forms.ChoiceField(label=_("Who did it happen to?"), required=False)
+    main_form = forms.ChoiceField(
+        label=_("What happened?"),
+        choices=Form.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what happened.")},
+    )
+    subforms = _checkboxes(SUBFORM_CHOICES, _("What kind? (optional)"))
+    other_forms = _checkboxes(Form.choices, _("Did something else happen as well?"))
+    occurred_on = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Enter the date it happened."),
+            "invalid": _("Enter the date as year-month-day, for example 2026-03-14."),
+        },
+    )
+    time_of_day = _radio(TimeOfDay.choices, _("Approximate time"))
+    unit = forms.ModelChoiceField(
+        label=_("Unit where it happened"),
+        queryset=None,
+        empty_label=None,
+        error_messages={
+            "required": _("Choose the unit where it happened."),
+            "invalid_choice": _("You cannot report to that unit. Choose one from the list."),
+        },
+    )
+    place = _radio(Place.choices, _("Where did it happen?"))
+    situation = forms.ChoiceField(
+        label=_("Which part of your work did it concern?"),
+        choices=BLANK + list(Situation.choices),
+        required=False,
+    )
+    decision_delivered = _radio(Answer.choices, _("Was a decision being delivered at the time?"))
+    actor_relation = forms.ChoiceField(
+        label=_("Who did it?"), choices=BLANK + list(ActorRelation.choices), required=False
+    )
+    actor_count = forms.IntegerField(
+        label=_("How many were they?"),
+        required=False,
+        min_value=1,
+        max_value=500,
+        error_messages={
+            "min_value": _("Enter at least 1, or leave the field empty."),
+            "max_value": _("Enter at most 500, or leave the field empty."),
+            "invalid": _("Enter a whole number, for example 1."),
+        },
+    )
+    actor_known = _radio(Answer.choices, _("Is the person known from earlier events?"))
+    consequences = _checkboxes(Consequence.choices, _("What were the consequences?"))
+    targets = _checkboxes(Target.choices, _("Who or what was it aimed at?"))
+    purpose_to_influence = _radio(
+        Answer.choices, _("Do you believe the purpose was to influence your work or a decision?")
+    )
+    felt_pressed = _radio(Answer.choices, _("Did you feel pressed to change a decision?"))
+    decision_changed = _radio(Answer.choices, _("Was any decision in fact changed?"))
+    wants_police_report = forms.BooleanField(
+        label=_("I want the employer to report it to the police"), required=False
+    )
+    wants_manager_talk = forms.BooleanField(label=_("A talk with my manager"), required=False)
+    wants_occupational_health = forms.BooleanField(
+        label=_("Support from occupational health"), required=False
+    )
+    workplace_address_only = forms.BooleanField(
+        label=_("Contact me through my workplace address only"), required=False
+    )
+    route_to_security = forms.BooleanField(
+        label=_("Send this corruption report to the security coordinator instead of my manager"),
+        help_text=_("Choose this if your manager may be involved."),
+        required=False,
+    )
+    description = forms.CharField(
+        label=_("Describe what happened"),
+        help_text=_(
+            "What was said or done, by whom (role, not name), and what you did. "
+            "Do not write home addresses, identity numbers or details of a client's case; "
+            "refer to a case by its number."
+        ),
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": DESCRIPTION_MAX}),
+        max_length=DESCRIPTION_MAX,
+        error_messages={
+            "required": _("Describe briefly what happened."),
+            "max_length": _(
+                "The description can be at most %(limit_value)d characters; it is now "
+                "%(show_value)d. Shorten it, or attach the rest later."
+            ),
+        },
+    )
+    kia_type = forms.ChoiceField(
+        label=_("Type of event in the work-environment record"),
+        choices=[("", _("Set by rule")), *KiaType.choices],
+        required=False,
+        help_text=_(
+            "Left as it is, an injury makes it an accident (olycksfall), otherwise a near miss "
+            "(tillbud)."
+        ),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["unit"].queryset = reporting_units(user).order_by("path")
+        colleagues = [(str(person.pk), str(person)) for person in colleagues_of(user)]
+        self.fields["affected"].choices = [("", _("Me")), *colleagues]
+        self.fields["occurred_on"].widget.attrs["max"] = date.today().isoformat()
+
+    def clean_occurred_on(self) -> date:
+        day: date = self.cleaned_data["occurred_on"]
+        today = date.today()
+        if day > today:
+            raise forms.ValidationError(
+                _("The date cannot be in the future. Enter the day it happened.")
+            )
+        if day < today - OLDEST_EVENT:
+            raise forms.ValidationError(
+                _("Events more than ten years old cannot be reported here.")
+            )
+        return day
+
+    def clean_affected(self) -> User | None:
+        value = self.cleaned_data.get("affected")
+        if not value:
+            return None
+        return colleagues_of(self.user).get(pk=value)
+
+    def clean_subforms(self) -> list[str]:
+        return list(self.cleaned_data.get("subforms") or [])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        main = cleaned.get("main_form")
+        if main:
+            cleaned["other_forms"] = [f for f in cleaned.get("other_forms", []) if f != main]
+        consequences = cleaned.get("consequences") or []
+        if "none" in consequences and len(consequences) > 1:
+            self.add_error(
+                "consequences", _("\u201cNone\u201d cannot be chosen together with a consequence.")
+            )
+        return cleaned
+
+    def report_data(self) -> dict[str, Any]:
+        """The cleaned values as keyword arguments for submit_report."""
+        data = dict(self.cleaned_data)
+        data.pop("idempotency_key")
+        return data

@@ -1,0 +1,200 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from varna.core.models import TimeStampedModel
+from varna.orgs.models import Unit
+from varna.reporting.taxonomy import (
+    ActorRelation,
+    Answer,
+    Form,
+    KiaType,
+    Place,
+    Situation,
+    TimeOfDay,
+)
+
+DESCRIPTION_MAX = 20_000
+
+
+def new_code() -> str:
+    """An unguessable identifier for URLs: reports are never addressed by a sequential id."""
+    return secrets.token_urlsafe(12)
+
+
+class Report(TimeStampedModel):
+    """One reported event of unlawful influence. Written only through reporting.services."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        RECEIVED = "received", _("Received by the manager")
+        CLOSED = "closed", _("Closed")
+
+    code = models.CharField(max_length=24, unique=True, default=new_code, editable=False)
+    number = models.CharField(_("report number"), max_length=12, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports_made"
+    )
+    # The person the event happened to: the reporter, or a colleague reported on behalf of.
+    affected = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports_about"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="reports")
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+
+    main_form = models.CharField(_("what happened"), max_length=20, choices=Form.choices)
+    other_forms = models.JSONField(_("further forms"), default=list, blank=True)
+    subforms = models.JSONField(_("kinds"), default=list, blank=True)
+    occurred_on = models.DateField(_("date"))
+    time_of_day = models.CharField(
+        _("approximate time"), max_length=10, choices=TimeOfDay.choices, blank=True
+    )
+    place = models.CharField(_("place"), max_length=20, choices=Place.choices, blank=True)
+    situation = models.CharField(
+        _("authority exercise"), max_length=30, choices=Situation.choices, blank=True
+    )
+    decision_delivered = models.CharField(
+        _("decision delivered at the time"), max_length=6, choices=Answer.choices, blank=True
+    )
+    actor_relation = models.CharField(
+        _("who did it"), max_length=20, choices=ActorRelation.choices, blank=True
+    )
+    actor_count = models.PositiveSmallIntegerField(_("number of people"), null=True, blank=True)
+    actor_known = models.CharField(
+        _("known from earlier events"), max_length=6, choices=Answer.choices, blank=True
+    )
+    consequences = models.JSONField(_("consequences"), default=list, blank=True)
+    targets = models.JSONField(_("aimed at"), default=list, blank=True)
+    purpose_to_influence = models.CharField(
+        _("purpose to influence"), max_length=6, choices=Answer.choices, blank=True
+    )
+    felt_pressed = models.CharField(
+        _("felt pressed to change a decision"), max_length=6, choices=Answer.choices, blank=True
+    )
+    decision_changed = models.CharField(
+        _("a decision was changed"), max_length=6, choices=Answer.choices, blank=True
+    )
+    wants_police_report = models.BooleanField(_("wants a police report"), default=False)
+    wants_manager_talk = models.BooleanField(_("wants a talk with the manager"), default=False)
+    wants_occupational_health = models.BooleanField(_("wants occupational health"), default=False)
+    workplace_address_only = models.BooleanField(
+        _("contact through the workplace address only"), default=False
+    )
+    route_to_security = models.BooleanField(
+        _("send to the security coordinator instead of the line manager"), default=False
+    )
+    description = models.TextField(_("description"), max_length=DESCRIPTION_MAX)
+    kia_type = models.CharField(_("KIA event type"), max_length=20, choices=KiaType.choices)
+    submitted_at = models.DateTimeField(_("submitted"))
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["unit", "occurred_on"]),
+            models.Index(fields=["reporter", "-submitted_at"]),
+            models.Index(fields=["affected", "-submitted_at"]),
+            models.Index(fields=["main_form", "occurred_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ReportSequence(models.Model):
+    """The last human number given out per year (2026-0042): one row per year, locked on use."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Draft(TimeStampedModel):
+    """What someone has typed into the report form but not yet submitted.
+
+    A draft belongs to a user; a draft typed after the session expired belongs to a browser
+    (`claim_token`, kept in a cookie) until the person logs in again and claims it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="report_drafts",
+    )
+    claim_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user"], name="one_draft_per_user"),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(claim_token__isnull=False),
+                name="draft_has_owner",
+            ),
+        ]
+
+
+class Notification(TimeStampedModel):
+    """A message in someone's inbox in the app, with its e-mail delivery state."""
+
+    class Kind(models.TextChoices):
+        NEW_REPORT = "new_report", _("New report")
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.CharField(max_length=20, blank=True)  # the role that made them a recipient
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(
+        max_length=10, choices=Delivery.choices, default=Delivery.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.TextField(blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["email_status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.report} \u2192 {self.recipient}"
+
+
+class ReadLog(models.Model):
+    """Who read which part of which report, and when. Rows are only ever added."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reads")
+    part = models.CharField(max_length=30)
+    role = models.CharField(max_length=20)
+
+    class Meta:
+        verbose_name = _("read log entry")
+        verbose_name_plural = _("read log")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.role} {self.part}"

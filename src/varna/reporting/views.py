@@ -1,0 +1,221 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from varna.orgs.models import Employment
+from varna.reporting import access, guidance, selectors, services
+from varna.reporting.forms import ReportForm
+from varna.reporting.models import Notification, ReadLog
+from varna.reporting.taxonomy import FORM_HELP, SUBFORMS, Form
+
+DRAFT_COOKIE = "varna_report_draft"
+DRAFT_COOKIE_AGE = 24 * 60 * 60
+
+
+def _form_data(request: HttpRequest) -> dict[str, object]:
+    return {key: values if len(values) > 1 else values[0] for key, values in request.POST.lists()}
+
+
+def _keep_unclaimed(request: HttpRequest) -> HttpResponse:
+    """The session ended while the person typed: keep the form under a browser-held token."""
+    token = request.get_signed_cookie(DRAFT_COOKIE, default=None, salt=DRAFT_COOKIE)
+    draft = services.save_unclaimed_draft(token=token, data=_form_data(request))
+    if request.path == reverse("reporting:draft"):
+        response = HttpResponse(status=204)
+    else:
+        response = redirect_to_login(reverse("reporting:new"))
+        response["Location"] += "&expired=1"
+    response.set_signed_cookie(
+        DRAFT_COOKIE,
+        draft.claim_token,
+        salt=DRAFT_COOKIE,
+        max_age=DRAFT_COOKIE_AGE,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+    return response
+
+
+def report_new(request: HttpRequest) -> HttpResponse:
+    """The report form: one page, a server-side draft, one report per idempotency key."""
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return _keep_unclaimed(request)
+        return redirect_to_login(request.get_full_path())
+    user = request.user
+    token = request.get_signed_cookie(DRAFT_COOKIE, default=None, salt=DRAFT_COOKIE)
+    restored = services.claim_draft(user=user, token=token) if token else None  # type: ignore[arg-type]
+    draft = services.draft_for(user)  # type: ignore[arg-type]
+
+    if request.method == "POST" and request.POST.get("action") == "discard":
+        services.discard_draft(user=user)  # type: ignore[arg-type]
+        messages.success(request, _("The draft has been removed."))
+        return redirect("reporting:new")
+    if request.method == "POST" and request.POST.get("action") == "save":
+        services.save_draft(user=user, data=_form_data(request))  # type: ignore[arg-type]
+        messages.success(request, _("Your draft is saved. You can come back to it at any time."))
+        return redirect("reporting:new")
+    if request.method == "POST":
+        form = ReportForm(request.POST, user=user)
+        if form.is_valid():
+            report, _created = services.submit_report(
+                reporter=user,  # type: ignore[arg-type]
+                data=form.report_data(),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+            return redirect("reporting:receipt", code=report.code)
+        services.save_draft(user=user, data=_form_data(request))  # type: ignore[arg-type]
+        status = 400
+    else:
+        data = QueryDict(mutable=True)
+        for key, value in draft.data.items():
+            data.setlist(key, value if isinstance(value, list) else [value])
+        initial = {
+            key: data.getlist(key) if len(data.getlist(key)) > 1 else data.get(key) for key in data
+        }
+        for multi in ("subforms", "other_forms", "consequences", "targets"):
+            if multi in data:
+                initial[multi] = data.getlist(multi)
+        initial.setdefault("occurred_on", services.today().isoformat())
+        home = Employment.objects.filter(user=user).values_list("unit", flat=True).first()
+        initial.setdefault("unit", home)
+        initial["idempotency_key"] = str(draft.idempotency_key)
+        form = ReportForm(initial=initial, user=user)
+        status = 200
+        if restored is not None:
+            messages.info(
+                request, _("Welcome back. What you typed before you were logged out is here.")
+            )
+        elif draft.data:
+            messages.info(request, _("You have an unfinished report; we have kept what you typed."))
+    response = render(
+        request, "reporting/report_form.html", _form_context(form, draft), status=status
+    )
+    if token:
+        response.delete_cookie(DRAFT_COOKIE)
+    return response
+
+
+MORE_FIELDS = [
+    "affected",
+    "other_forms",
+    "situation",
+    "decision_delivered",
+    "actor_relation",
+    "actor_count",
+    "actor_known",
+    "targets",
+    "consequences",
+    "felt_pressed",
+    "decision_changed",
+    "kia_type",
+]
+
+
+def _form_context(form: ReportForm, draft: object) -> dict[str, object]:
+    """The form with its choices grouped the way the page shows them."""
+    main_choices = [
+        {
+            "radio": radio,
+            "explanation": FORM_HELP[radio.data["value"]][0],
+            "example": FORM_HELP[radio.data["value"]][1],
+        }
+        for radio in form["main_form"]
+    ]
+    boxes = list(form["subforms"])
+    groups = [
+        {
+            "form": code,
+            "label": Form(code).label,
+            "boxes": [box for box in boxes if box.data["value"].startswith(f"{code}.")],
+        }
+        for code in SUBFORMS
+    ]
+    more_open = any(form[name].errors for name in MORE_FIELDS) or any(
+        form[name].value() not in (None, "", [], False) for name in MORE_FIELDS
+    )
+    return {
+        "form": form,
+        "main_choices": main_choices,
+        "subform_groups": groups,
+        "more_open": more_open,
+        "has_draft": bool(getattr(draft, "data", None)),
+    }
+
+
+@require_POST
+def save_draft(request: HttpRequest) -> HttpResponse:
+    """Autosave from the form's script; also keeps the text when the session has just ended."""
+    if not request.user.is_authenticated:
+        return _keep_unclaimed(request)
+    services.save_draft(user=request.user, data=_form_data(request))  # type: ignore[arg-type]
+    return HttpResponse(status=204)
+
+
+@login_required
+def receipt(request: HttpRequest, code: str) -> HttpResponse:
+    report = access.get_report_for(request.user, code)
+    if not access.is_own(request.user, report):
+        raise Http404
+    context = {
+        "report": report,
+        "next_steps": guidance.next_steps(report),
+        "recipients": services.recipients_for(report),
+    }
+    return render(request, "reporting/report_receipt.html", context)
+
+
+@login_required
+def my_reports(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.reports_of(request.user), 25).get_page(request.GET.get("sida"))  # type: ignore[arg-type]
+    return render(request, "reporting/report_mine.html", {"page": page})
+
+
+@login_required
+def report_detail(request: HttpRequest, code: str) -> HttpResponse:
+    report = access.get_report_for(request.user, code)
+    role = access.viewer_role(request.user, report)
+    show_actor = access.may_see_actor(request.user, report)
+    ReadLog.objects.create(
+        user=request.user, report=report, part="report+actor" if show_actor else "report", role=role
+    )
+    Notification.objects.filter(recipient=request.user, report=report, read_at=None).update(
+        read_at=services.timezone.now()
+    )
+    context = {
+        "report": report,
+        "show_actor": show_actor,
+        "is_own": access.is_own(request.user, report),
+        "labels": selectors.labels_for(report),
+        "readers": selectors.readers_of(report) if access.is_own(request.user, report) else None,
+    }
+    return render(request, "reporting/report_detail.html", context)
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    items = (
+        Notification.objects.filter(recipient=request.user)
+        .select_related("report", "report__unit")
+        .order_by("read_at", "-created_at")
+    )
+    page = Paginator(items, 25).get_page(request.GET.get("sida"))
+    return render(request, "reporting/notification_list.html", {"page": page})
+
+
+@login_required
+def guidance_page(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = guidance.TOPICS.get(slug)
+    if topic is None:
+        raise Http404
+    return render(
+        request, f"reporting/guidance_{slug}.html", {"topic": topic, "topics": guidance.TOPICS}
+    )

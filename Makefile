@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 
 export VARNA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint format bench-import messages clean
+.PHONY: run test lint format bench-import bench-submit messages clean
 
 # The venv is rebuilt when the dependency pins or the project metadata change.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -52,6 +52,9 @@ format: $(VENV)/.installed
 
 bench-import: $(VENV)/.installed
 	$(PY) bench/import_org.py
+
+bench-submit: $(VENV)/.installed
+	$(PY) bench/submit.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

@@ -164,7 +164,7 @@ def test_bad_input_gets_a_message_and_nothing_is_stored(employee, field, value, 
     response = client.post(
         NEW, {**minimal(unit=str(unit.pk)), field: value}, HTTP_ACCEPT_LANGUAGE="en"
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert Report.objects.count() == before
     errors = response.context["form"].errors
     assert field in errors
@@ -188,7 +188,7 @@ def test_a_unit_the_user_may_not_report_to_is_refused(employee, cast):
     client, _unit = employee
     other = cast.unit("GRANN-EB")
     response = post(client, other)
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "unit" in response.context["form"].errors
     assert not Report.objects.filter(unit=other, reporter__username="medarbetare").exists()
 

@@ -177,7 +177,7 @@ class ReportForm(forms.Form):
         consequences = cleaned.get("consequences") or []
         if "none" in consequences and len(consequences) > 1:
             self.add_error(
-                "consequences", _("\u201cNone\u201d cannot be chosen together with a consequence.")
+                "consequences", _("“None” cannot be chosen together with a consequence.")
             )
         return cleaned
 

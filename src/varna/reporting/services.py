@@ -2,18 +2,19 @@
 
 import secrets
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from varna.orgs import tree
 from varna.orgs.models import Role, RoleGrant, Unit, User
 from varna.reporting.models import Draft, Notification, Report, ReportSequence
+from varna.reporting.tasks import send_notification_email
 from varna.reporting.taxonomy import Form, kia_type_by_rule
 
+UNCLAIMED_DRAFT_AGE = timedelta(days=1)
 DRAFT_FIELDS_MAX = 60  # a draft holds the form's own fields, nothing posted beyond them
 
 
@@ -41,6 +42,8 @@ def save_draft(*, user: User, data: dict[str, Any]) -> Draft:
 def save_unclaimed_draft(*, token: str | None, data: dict[str, Any]) -> Draft:
     """Keep a form posted after the session ended, under a token the browser holds."""
     token = token or secrets.token_urlsafe(32)
+    # Unclaimed drafts live as long as the browser cookie that can claim them.
+    Draft.objects.filter(user=None, updated_at__lt=timezone.now() - UNCLAIMED_DRAFT_AGE).delete()
     draft, _created = Draft.objects.update_or_create(
         claim_token=token, user=None, defaults={"data": _clean_draft_data(data)}
     )
@@ -69,11 +72,22 @@ def draft_for(user: User) -> Draft:
 
 
 def next_number(year: int) -> str:
-    """The next human report number of the year, e.g. 2026-0042; call inside a transaction."""
-    ReportSequence.objects.get_or_create(year=year)
-    ReportSequence.objects.filter(year=year).update(last=F("last") + 1)
-    last = ReportSequence.objects.select_for_update().get(year=year).last
-    return f"{year}-{last:04d}"
+    """The next human report number of the year, e.g. 2026-0042; call inside a transaction.
+
+    One UPDATE ... RETURNING: the year's row stays locked until the transaction commits, so
+    numbers never repeat; keep what follows it in the transaction short.
+    """
+    table = ReportSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",  # noqa: S608
+            [year],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        ReportSequence.objects.get_or_create(year=year)
+        return next_number(year)
+    return f"{year}-{row[0]:04d}"
 
 
 def submit_report(
@@ -87,17 +101,26 @@ def submit_report(
     existing = Report.objects.filter(idempotency_key=idempotency_key, reporter=reporter).first()
     if existing is not None:
         return existing, False
+    report = _build_report(reporter=reporter, data=data, idempotency_key=idempotency_key)
+    # Reads first, outside the transaction that holds the year's number row.
+    recipients = recipients_for(report)
     try:
         with transaction.atomic():
-            report = _create_report(reporter=reporter, data=data, idempotency_key=idempotency_key)
+            # Two sends of the same form by one person queue here, and the second finds the
+            # first one's report instead of failing on the unique key.
+            User.objects.select_for_update().filter(pk=reporter.pk).exists()
+            existing = Report.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing, False
+            _store(report, recipients)
     except IntegrityError:
-        # The same key arrived twice at the same moment; the other request stored it.
+        # The unique key still decides if the lock above was not enough (another reporter
+        # cannot reuse a key: the key came from this person's own form).
         return Report.objects.get(idempotency_key=idempotency_key, reporter=reporter), False
     return report, True
 
 
-def _create_report(*, reporter: User, data: dict[str, Any], idempotency_key: uuid.UUID) -> Report:
-    now = timezone.now()
+def _build_report(*, reporter: User, data: dict[str, Any], idempotency_key: uuid.UUID) -> Report:
     fields = dict(data)
     affected = fields.pop("affected", None) or reporter
     kia_type = fields.pop("kia_type", "") or kia_type_by_rule(
@@ -105,31 +128,33 @@ def _create_report(*, reporter: User, data: dict[str, Any], idempotency_key: uui
     )
     if fields.get("main_form") != Form.CORRUPTION:
         fields["route_to_security"] = False
-    report = Report.objects.create(
-        number=next_number(timezone.localdate(now).year),
+    return Report(
         reporter=reporter,
         affected=affected,
         idempotency_key=idempotency_key,
         kia_type=kia_type,
-        submitted_at=now,
         **fields,
     )
-    Draft.objects.filter(user=reporter).delete()
-    notifications = [
-        Notification(recipient=user, report=report, kind=Notification.Kind.NEW_REPORT, reason=role)
-        for user, role in recipients_for(report)
-    ]
-    Notification.objects.bulk_create(notifications)
-    ids = list(Notification.objects.filter(report=report).values_list("pk", flat=True))
-    transaction.on_commit(lambda: _enqueue_emails(ids))
-    return report
 
 
-def _enqueue_emails(ids: list[int]) -> None:
-    from varna.reporting.tasks import send_notification_email
-
-    for pk in ids:
-        send_notification_email.enqueue(pk)
+def _store(report: Report, recipients: list[tuple[User, str]]) -> None:
+    """Number and save the report, its notifications and their e-mail tasks, all at once: a
+    crash leaves either everything or nothing, never a report whose e-mails are not queued."""
+    report.submitted_at = timezone.now()
+    report.number = next_number(timezone.localdate(report.submitted_at).year)
+    report.save(force_insert=True)
+    Draft.objects.filter(user=report.reporter).delete()
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user, report=report, kind=Notification.Kind.NEW_REPORT, reason=role
+            )
+            for user, role in recipients
+        ]
+    )
+    # bulk_create returns primary keys on PostgreSQL and SQLite alike.
+    for notification in notifications:
+        send_notification_email.enqueue(notification.pk)
 
 
 def _nearest(unit: Unit, role: Role) -> list[tuple[User, str]]:

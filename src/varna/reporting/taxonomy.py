@@ -29,7 +29,7 @@ FORM_HELP = {
             "Someone threatens you, your family or your property, directly, veiled or through "
             "someone else."
         ),
-        _("Example: \u201cI know where you live\u201d after a rejected application."),
+        _("Example: “I know where you live” after a rejected application."),
     ),
     Form.VIOLENCE: (
         _("Someone hurts or tries to hurt you or your relatives physically."),
@@ -61,7 +61,7 @@ SUBFORMS: dict[str, list[tuple[str, str]]] = {
     ],
     Form.THREAT: [
         ("direct", _("Direct threat to life or health")),
-        ("veiled", _("Veiled threat (\u201cI know where you live\u201d)")),
+        ("veiled", _("Veiled threat (“I know where you live”)")),
         ("relatives", _("Threat against relatives")),
         ("property", _("Threat against property")),
         ("third_party", _("Threat through a third party")),

@@ -53,7 +53,6 @@ def report_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     token = request.get_signed_cookie(DRAFT_COOKIE, default=None, salt=DRAFT_COOKIE)
     restored = services.claim_draft(user=user, token=token) if token else None  # type: ignore[arg-type]
-    draft = services.draft_for(user)  # type: ignore[arg-type]
 
     if request.method == "POST" and request.POST.get("action") == "discard":
         services.discard_draft(user=user)  # type: ignore[arg-type]
@@ -72,9 +71,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
             return redirect("reporting:receipt", code=report.code)
-        services.save_draft(user=user, data=_form_data(request))  # type: ignore[arg-type]
-        status = 400
+        draft = services.save_draft(user=user, data=_form_data(request))  # type: ignore[arg-type]
+        # 200 like any re-shown form: the page is the answer, with the errors on it.
+        status = 200
     else:
+        draft = services.draft_for(user)  # type: ignore[arg-type]
         data = QueryDict(mutable=True)
         for key, value in draft.data.items():
             data.setlist(key, value if isinstance(value, list) else [value])

@@ -1,35 +1,15 @@
-from argparse import ArgumentParser
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from varna.orgs.importing import import_units
+from varna.orgs.management.base import ImportCommand
 
-from varna.orgs.importing import DEFAULT_MAX_ERRORS, ImportRejected, import_units
 
-
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Importera organisationen från HR-systemets CSV-fil (unit_code, parent_code, name, kind, "
         "valfritt valid_from och valid_to). Allt eller inget; kan köras om."
     )
 
-    def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("file", type=Path, help="CSV-fil, UTF-8, avgränsad med ; eller ,")
-        parser.add_argument(
-            "--max-errors",
-            type=int,
-            default=DEFAULT_MAX_ERRORS,
-            help="Visa högst så många fel (0: alla).",
-        )
-        parser.add_argument("--no-progress", action="store_true", help="Visa ingen förloppsrad.")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            result = import_units(
-                options["file"],
-                progress=not options["no_progress"],
-                max_errors=options["max_errors"],
-            )
-        except ImportRejected as rejected:
-            raise CommandError(rejected.report()) from None
-        self.stdout.write(self.style.SUCCESS(result.summary()))
+    def importer(self) -> Callable[..., Any]:
+        return import_units

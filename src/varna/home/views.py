@@ -35,8 +35,6 @@ def start(request: HttpRequest) -> HttpResponse:
             .select_related("report", "report__unit")
             .order_by("-created_at")[:10]
         )
-    if roles & {Role.ANALYST, Role.AUDITOR, Role.MANAGER}:
-        context["follows_up"] = True
     if access.can(user, Action.ADMINISTER):
         managed = access.units_for(user, Action.ADMINISTER)
         year = timezone.localdate().year

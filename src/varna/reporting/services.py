@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from varna.orgs import tree
 from varna.orgs.models import Role, RoleGrant, Unit, User
-from varna.reporting.models import Draft, Notification, Report, ReportSequence
+from varna.reporting.models import Draft, Notification, ReadLog, Report, ReportSequence
 from varna.reporting.tasks import send_notification_email
 from varna.reporting.taxonomy import Form, kia_type_by_rule
 
@@ -193,9 +193,12 @@ def recipients_for(report: Report) -> list[tuple[User, str]]:
     return recipients
 
 
-def mark_read(*, notification: Notification) -> None:
-    if notification.read_at is None:
-        Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now())
+def record_read(*, user: User, report: Report, part: str, role: str) -> None:
+    """Log that `user` opened `part` of the report, and mark their notifications of it read."""
+    ReadLog.objects.create(user=user, report=report, part=part, role=role)
+    Notification.objects.filter(recipient=user, report=report, read_at=None).update(
+        read_at=timezone.now()
+    )
 
 
 def today() -> date:

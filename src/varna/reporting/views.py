@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from varna.orgs.models import Employment
 from varna.reporting import access, guidance, selectors, services
 from varna.reporting.forms import ReportForm
-from varna.reporting.models import Notification, ReadLog
+from varna.reporting.models import Notification
 from varna.reporting.taxonomy import FORM_HELP, SUBFORMS, Form
 
 DRAFT_COOKIE = "varna_report_draft"
@@ -185,11 +185,11 @@ def report_detail(request: HttpRequest, code: str) -> HttpResponse:
     report = access.get_report_for(request.user, code)
     role = access.viewer_role(request.user, report)
     show_actor = access.may_see_actor(request.user, report)
-    ReadLog.objects.create(
-        user=request.user, report=report, part="report+actor" if show_actor else "report", role=role
-    )
-    Notification.objects.filter(recipient=request.user, report=report, read_at=None).update(
-        read_at=services.timezone.now()
+    services.record_read(
+        user=request.user,  # type: ignore[arg-type]
+        report=report,
+        part="report+actor" if show_actor else "report",
+        role=role,
     )
     context = {
         "report": report,

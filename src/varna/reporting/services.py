@@ -107,8 +107,10 @@ def submit_report(
     try:
         with transaction.atomic():
             # Two sends of the same form by one person queue here, and the second finds the
-            # first one's report instead of failing on the unique key.
-            User.objects.select_for_update().filter(pk=reporter.pk).exists()
+            # first one's report instead of failing on the unique key. NO KEY UPDATE: the
+            # lock must not block other reports that merely refer to this person (a foreign
+            # key takes KEY SHARE), or two reports naming each other's people deadlock.
+            User.objects.select_for_update(no_key=True).filter(pk=reporter.pk).exists()
             existing = Report.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing, False

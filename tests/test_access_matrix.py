@@ -179,8 +179,13 @@ MATRIX: dict[str, Route] = {
     "orgs:overview": Route(logged_in_only(200)),
     "orgs:unit": Route(scoped(), kwargs=lambda code: {"code": code}),
     "reporting:new": Route(logged_in_only(200)),
-    # A draft typed after the session ended is kept for the browser, logged in or not.
-    "reporting:draft": Route(lambda role, where: 204, method="post", data={"description": "x"}),
+    # Without a session the draft is kept only for a browser that had the form open while
+    # logged in (a signed cookie); a stranger stores nothing.
+    "reporting:draft": Route(
+        lambda role, where: 401 if role == ANONYMOUS else 204,
+        method="post",
+        data={"description": "x"},
+    ),
     "reporting:mine": Route(logged_in_only(200)),
     "reporting:notifications": Route(logged_in_only(200)),
     "reporting:guidance": Route(logged_in_only(200), kwargs=lambda code: {"slug": "stod"}),

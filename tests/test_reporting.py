@@ -2,8 +2,9 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -216,13 +217,18 @@ def test_draft_is_saved_and_shown_again(employee):
     assert 'value="harassment"' in page.text and "checked" in page.text
 
 
-def test_draft_posted_after_the_session_ended_comes_back_after_login(cast):
-    from django.test import Client
+def lose_session(browser):
+    """The session ends (idle timeout or a server restart); the browser keeps its cookies."""
+    del browser.cookies[settings.SESSION_COOKIE_NAME]
 
+
+def test_draft_posted_after_the_session_ended_comes_back_after_login(cast):
     browser = Client()
-    response = browser.post(
-        NEW, {**minimal(), "description": "Skrev länge innan sessionen tog slut"}
-    )
+    browser.force_login(cast["medarbetare"], backend="varna.accounts.backends.VarnaBackend")
+    browser.get(NEW)
+    lose_session(browser)
+    typed = {**minimal(), "description": "Skrev länge innan sessionen tog slut"}
+    response = browser.post(NEW, typed)
     assert response.status_code == 302 and "/konto/logga-in/" in response["Location"]
     assert DRAFT_COOKIE in browser.cookies
     browser.force_login(cast["medarbetare"], backend="varna.accounts.backends.VarnaBackend")
@@ -230,6 +236,31 @@ def test_draft_posted_after_the_session_ended_comes_back_after_login(cast):
     assert "Skrev länge innan sessionen tog slut" in page.text
     assert Draft.objects.filter(user__username="medarbetare").exists()
     assert not Draft.objects.filter(user=None).exists()
+
+
+def test_the_next_person_on_a_shared_computer_never_sees_the_draft(cast):
+    browser = Client()
+    browser.force_login(cast["medarbetare"], backend="varna.accounts.backends.VarnaBackend")
+    browser.get(NEW)
+    lose_session(browser)
+    browser.post("/rapportera/utkast/", {"description": "Mitt privata utkast"})
+    browser.force_login(cast["chef.mottagning"], backend="varna.accounts.backends.VarnaBackend")
+    page = browser.get(NEW)
+    assert "Mitt privata utkast" not in page.text
+    assert not Draft.objects.filter(data__description="Mitt privata utkast").exists()
+
+
+def test_a_stranger_cannot_store_anything_through_the_draft_endpoint(db):
+    response = Client().post("/rapportera/utkast/", {"description": "x" * 1000})
+    assert response.status_code == 401
+    assert not Draft.objects.filter(user=None).exists()
+
+
+def test_a_draft_holds_no_more_than_the_form_allows(employee):
+    client, _unit = employee
+    client.post("/rapportera/utkast/", {"place": "x" * 5000, "description": "y" * 30_000})
+    data = Draft.objects.get(user__username="medarbetare").data
+    assert len(data["place"]) <= 200 and len(data["description"]) == DESCRIPTION_MAX
 
 
 def test_submitting_removes_the_draft(employee):

@@ -14,6 +14,8 @@ class SecurityEvent(models.Model):
         ROLE_GRANTED = "role_granted", _("role granted")
         ROLE_REVOKED = "role_revoked", _("role revoked")
         IMPORT = "import", _("import from HR")
+        UNIT_MOVED = "unit_moved", _("unit moved")
+        UNIT_CLOSED = "unit_closed", _("unit closed")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)

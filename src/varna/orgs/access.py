@@ -165,3 +165,23 @@ def get_unit_for(user: AnyUser, code: str, action: Action = Action.VIEW_UNIT) ->
 def is_root_administrator(user: AnyUser) -> bool:
     """Administers at least one whole municipality (sees the security log)."""
     return any(len(path) == tree.SEGMENT for path in scope_paths(user, Action.ADMINISTER))
+
+
+def administered_people(user: AnyUser) -> models.QuerySet[User]:
+    """People the user may edit: every employment and role they have lies inside the user's
+    administered subtrees (so nobody can reach a person, and their password, from outside),
+    plus accounts placed nowhere yet for administrators of a whole municipality."""
+    inside = scope_q(user, Action.ADMINISTER, "unit__path")
+    placed_inside = Q(pk__in=Employment.objects.filter(inside).values("user")) | Q(
+        pk__in=RoleGrant.objects.filter(inside).values("user")
+    )
+    people = User.objects.filter(is_superuser=False)
+    if is_root_administrator(user):
+        unplaced = Q(employments__isnull=True, role_grants__isnull=True)
+        placed_inside |= unplaced
+    return (
+        people.filter(placed_inside)
+        .exclude(pk__in=Employment.objects.exclude(inside).values("user"))
+        .exclude(pk__in=RoleGrant.objects.exclude(inside).values("user"))
+        .distinct()
+    )

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +82,16 @@ class UnitAdmin(ScopedAdmin):
     def indented_name(self, unit: Unit) -> str:
         return "\u2003" * unit.depth + unit.name
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        # Only an administrator of a whole municipality may make a new root: anyone else
+        # could otherwise cut their subtree out of the municipality and out of others' sight.
+        if "parent" in form.base_fields:
+            form.base_fields["parent"].required = not access.is_root_administrator(request.user)
+        return form
+
     def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
         # Tree paths are maintained by the services, never by a plain save.
         if not change:
@@ -97,7 +107,12 @@ class UnitAdmin(ScopedAdmin):
             obj._state.adding = False
             return
         if "parent" in form.changed_data:
-            services.move_unit(unit=obj, new_parent=obj.parent)
+            services.move_unit(
+                unit=obj,
+                new_parent=obj.parent,
+                moved_by=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
         Unit.objects.filter(pk=obj.pk).update(
             code=obj.code,
             name=obj.name,
@@ -137,7 +152,7 @@ class EmploymentInline(admin.StackedInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    """People in the administrator's subtrees, and accounts not yet placed anywhere."""
+    """People wholly inside the administrator's subtrees (see access.administered_people)."""
 
     list_display = ["username", "first_name", "last_name", "email", "employee_number", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email", "employee_number"]
@@ -151,11 +166,7 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ["last_login", "date_joined", "is_demo"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        in_scope = access.scope_q(request.user, Action.ADMINISTER, "employments__unit__path")
-        granted = access.scope_q(request.user, Action.ADMINISTER, "role_grants__unit__path")
-        unplaced = Q(employments__isnull=True, role_grants__isnull=True)
-        people = super().get_queryset(request).filter(in_scope | granted | unplaced)
-        return people.filter(is_superuser=False).distinct()
+        return access.administered_people(request.user)
 
     def _allowed(self, request: HttpRequest, obj: Any = None) -> bool:
         if not access.can(request.user, Action.ADMINISTER):
@@ -197,7 +208,16 @@ class RoleGrantAdmin(ScopedAdmin):
         # A grant is given or taken away, never edited into another grant.
         return ["user", "role", "unit"] if obj else []
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            # Only people wholly inside the administrator's subtrees, never the administrator.
+            people = access.administered_people(request.user).exclude(pk=request.user.pk)
+            kwargs["queryset"] = people
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: RoleGrant, form: Any, change: bool) -> None:
+        # The user field never offers the administrator, so grant_role's refusal of a
+        # self-grant is a second line of defence here.
         if change:
             RoleGrant.objects.filter(pk=obj.pk).update(title=obj.title)
             return

@@ -42,7 +42,13 @@ def create_unit(
 
 
 @transaction.atomic
-def move_unit(*, unit: Unit, new_parent: Unit | None) -> Unit:
+def move_unit(
+    *,
+    unit: Unit,
+    new_parent: Unit | None,
+    moved_by: User | None = None,
+    request: HttpRequest | None = None,
+) -> Unit:
     """Put `unit` and its whole subtree under `new_parent`, rewriting their paths in one update."""
     if new_parent is not None and new_parent.path.startswith(unit.path):
         raise ValidationError(_("A unit cannot be moved below itself."))
@@ -55,17 +61,29 @@ def move_unit(*, unit: Unit, new_parent: Unit | None) -> Unit:
         depth=F("depth") + (len(new_path) - len(old_path)) // tree.SEGMENT,
     )
     Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
+    # Moving a subtree moves who may see it: it belongs in the security log.
+    record_security_event(
+        kind=SecurityEvent.Kind.UNIT_MOVED,
+        request=request,
+        actor=moved_by,
+        detail={"unit": unit.code, "new_parent": new_parent.code if new_parent else None},
+    )
     unit.refresh_from_db()
     return unit
 
 
 @transaction.atomic
-def close_unit(*, unit: Unit, valid_to: date) -> Unit:
+def close_unit(*, unit: Unit, valid_to: date, closed_by: User | None = None) -> Unit:
     """Close a unit (and what is below it and still open) on `valid_to`; history stays."""
     if valid_to < unit.valid_from:
         raise ValidationError({"valid_to": _("A unit cannot close before it opened.")})
     Unit.objects.filter(tree.subtree_q(unit.path), valid_to__isnull=True).update(valid_to=valid_to)
     Unit.objects.filter(tree.subtree_q(unit.path), valid_to__gt=valid_to).update(valid_to=valid_to)
+    record_security_event(
+        kind=SecurityEvent.Kind.UNIT_CLOSED,
+        actor=closed_by,
+        detail={"unit": unit.code, "valid_to": valid_to.isoformat()},
+    )
     unit.refresh_from_db()
     return unit
 
@@ -100,7 +118,13 @@ def grant_role(
     granted_by: User | None = None,
     request: HttpRequest | None = None,
 ) -> RoleGrant:
-    """Give `user` a role on `unit` and its subtree, and log it in the security log."""
+    """Give `user` a role on `unit` and its subtree, and log it in the security log.
+
+    Nobody grants a role to themselves: an administrator could otherwise make themselves a
+    reader of reports, and administering is not reading.
+    """
+    if granted_by is not None and granted_by.pk == user.pk:
+        raise ValidationError({"user": _("You cannot give a role to yourself.")})
     role = Role(role)
     grant, created = RoleGrant.objects.get_or_create(
         user=user, unit=unit, role=role, defaults={"title": title}

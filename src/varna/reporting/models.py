@@ -131,6 +131,15 @@ class Draft(TimeStampedModel):
         related_name="report_drafts",
     )
     claim_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Whose session ended: only that person gets an unclaimed draft back (a shared computer
+    # must not hand one person's words to the next).
+    meant_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     idempotency_key = models.UUIDField(default=uuid.uuid4)
     data = models.JSONField(default=dict)
 

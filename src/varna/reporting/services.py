@@ -10,24 +10,33 @@ from django.utils import timezone
 
 from varna.orgs import tree
 from varna.orgs.models import Role, RoleGrant, Unit, User
-from varna.reporting.models import Draft, Notification, ReadLog, Report, ReportSequence
+from varna.reporting.models import (
+    DESCRIPTION_MAX,
+    Draft,
+    Notification,
+    ReadLog,
+    Report,
+    ReportSequence,
+)
 from varna.reporting.tasks import send_notification_email
 from varna.reporting.taxonomy import Form, kia_type_by_rule
 
 UNCLAIMED_DRAFT_AGE = timedelta(days=1)
-DRAFT_FIELDS_MAX = 60  # a draft holds the form's own fields, nothing posted beyond them
+DRAFT_FIELDS_MAX = 60
+DRAFT_VALUE_MAX = 200  # a draft holds the form's own fields, nothing posted beyond them
 
 
 def _clean_draft_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Keep only what the form can hold: its own fields, at most as long as the form allows."""
     kept: dict[str, Any] = {}
     for key, value in list(data.items())[:DRAFT_FIELDS_MAX]:
         if key in {"csrfmiddlewaretoken", "action"}:
             continue
-        kept[str(key)[:60]] = (
-            [str(item)[:25_000] for item in value]
-            if isinstance(value, list)
-            else str(value)[:25_000]
-        )
+        limit = DESCRIPTION_MAX if key == "description" else DRAFT_VALUE_MAX
+        if isinstance(value, list):
+            kept[str(key)[:60]] = [str(item)[:DRAFT_VALUE_MAX] for item in value[:60]]
+        else:
+            kept[str(key)[:60]] = str(value)[:limit]
     return kept
 
 
@@ -39,13 +48,15 @@ def save_draft(*, user: User, data: dict[str, Any]) -> Draft:
     return draft
 
 
-def save_unclaimed_draft(*, token: str | None, data: dict[str, Any]) -> Draft:
-    """Keep a form posted after the session ended, under a token the browser holds."""
+def save_unclaimed_draft(*, token: str | None, meant_for: User, data: dict[str, Any]) -> Draft:
+    """Keep a form posted after `meant_for`'s session ended, under a token the browser holds."""
     token = token or secrets.token_urlsafe(32)
     # Unclaimed drafts live as long as the browser cookie that can claim them.
     Draft.objects.filter(user=None, updated_at__lt=timezone.now() - UNCLAIMED_DRAFT_AGE).delete()
     draft, _created = Draft.objects.update_or_create(
-        claim_token=token, user=None, defaults={"data": _clean_draft_data(data)}
+        claim_token=token,
+        user=None,
+        defaults={"data": _clean_draft_data(data), "meant_for": meant_for},
     )
     return draft
 
@@ -56,8 +67,10 @@ def claim_draft(*, user: User, token: str) -> Draft | None:
     unclaimed = Draft.objects.select_for_update().filter(claim_token=token, user=None).first()
     if unclaimed is None:
         return None
-    data = unclaimed.data
+    data, owner = unclaimed.data, unclaimed.meant_for_id
     unclaimed.delete()
+    if owner != user.pk:
+        return None  # someone else's words: removed, never shown
     return save_draft(user=user, data=data)
 
 

@@ -9,14 +9,27 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from varna.orgs.models import Employment
+from varna.orgs.models import Employment, User
 from varna.reporting import access, guidance, selectors, services
 from varna.reporting.forms import ReportForm
 from varna.reporting.models import Notification
 from varna.reporting.taxonomy import FORM_HELP, SUBFORMS, Form
 
 DRAFT_COOKIE = "varna_report_draft"
-DRAFT_COOKIE_AGE = 24 * 60 * 60
+OWNER_COOKIE = "varna_report_owner"
+DRAFT_COOKIE_AGE = int(services.UNCLAIMED_DRAFT_AGE.total_seconds())
+
+
+def _set_cookie(response: HttpResponse, name: str, value: str) -> None:
+    response.set_signed_cookie(
+        name,
+        value,
+        salt=name,
+        max_age=DRAFT_COOKIE_AGE,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
 
 
 def _form_data(request: HttpRequest) -> dict[str, object]:
@@ -24,23 +37,24 @@ def _form_data(request: HttpRequest) -> dict[str, object]:
 
 
 def _keep_unclaimed(request: HttpRequest) -> HttpResponse:
-    """The session ended while the person typed: keep the form under a browser-held token."""
+    """The session ended while the person typed: keep the form under a browser-held token,
+    for the person who had the form open (known from a signed cookie set while logged in).
+    Without that cookie nothing is stored: the endpoint is no free storage for strangers."""
+    owner_pk = request.get_signed_cookie(OWNER_COOKIE, default=None, salt=OWNER_COOKIE)
+    owner = User.objects.filter(pk=owner_pk).first() if owner_pk else None
+    on_form = request.path != reverse("reporting:draft")
+    if owner is None:
+        if on_form:
+            return redirect_to_login(reverse("reporting:new"))
+        return HttpResponse(status=401)
     token = request.get_signed_cookie(DRAFT_COOKIE, default=None, salt=DRAFT_COOKIE)
-    draft = services.save_unclaimed_draft(token=token, data=_form_data(request))
-    if request.path == reverse("reporting:draft"):
-        response = HttpResponse(status=204)
-    else:
+    draft = services.save_unclaimed_draft(token=token, meant_for=owner, data=_form_data(request))
+    if on_form:
         response = redirect_to_login(reverse("reporting:new"))
         response["Location"] += "&expired=1"
-    response.set_signed_cookie(
-        DRAFT_COOKIE,
-        draft.claim_token,
-        salt=DRAFT_COOKIE,
-        max_age=DRAFT_COOKIE_AGE,
-        httponly=True,
-        secure=settings.SESSION_COOKIE_SECURE,
-        samesite="Lax",
-    )
+    else:
+        response = HttpResponse(status=204)
+    _set_cookie(response, DRAFT_COOKIE, str(draft.claim_token))
     return response
 
 
@@ -102,6 +116,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     )
     if token:
         response.delete_cookie(DRAFT_COOKIE)
+    _set_cookie(response, OWNER_COOKIE, str(user.pk))
     return response
 
 

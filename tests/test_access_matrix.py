@@ -114,8 +114,8 @@ def readers(who: set[str]) -> Callable[[str, str], int]:
     return expect
 
 
-def logged_in_only(ok: int) -> Callable[[str, str], int]:
-    return lambda role, where: 302 if role == ANONYMOUS else ok
+def logged_in_only(ok: int, anonymous: int = 302) -> Callable[[str, str], int]:
+    return lambda role, where: anonymous if role == ANONYMOUS else ok
 
 
 def scoped(ok: int = 200) -> Callable[[str, str], int]:
@@ -174,7 +174,7 @@ MATRIX: dict[str, Route] = {
     "health": Route(lambda role, where: 200),
     "accounts:login": Route(lambda role, where: 200 if role == ANONYMOUS else 302),
     "accounts:logout": Route(lambda role, where: 302, method="post"),
-    "accounts:keep_alive": Route(logged_in_only(204), method="post"),
+    "accounts:keep_alive": Route(logged_in_only(204, anonymous=401), method="post"),
     "set_language": Route(lambda role, where: 302, method="post", data={"language": "en"}),
     "orgs:overview": Route(logged_in_only(200)),
     "orgs:unit": Route(scoped(), kwargs=lambda code: {"code": code}),

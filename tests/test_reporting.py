@@ -340,3 +340,77 @@ def test_my_reports_lists_only_my_own(employee, cast):
 def test_guidance_pages_exist(employee, slug):
     client, _unit = employee
     assert client.get(f"/vagledning/{slug}/").status_code == 200
+
+
+def test_corruption_cannot_be_sent_to_security_where_there_is_none(cast):
+    client = cast.client("chef.grannby")
+    unit = cast.unit("GRANN-EB")
+    before = Report.objects.count()
+    response = post(client, unit, main_form="corruption", route_to_security="on")
+    assert "route_to_security" in response.context["form"].errors
+    assert Report.objects.count() == before
+
+
+def test_a_security_coordinator_who_is_also_safety_rep_does_not_see_the_actor(employee, cast):
+    from varna.orgs import services as org_services
+
+    client, unit = employee
+    org_services.grant_role(user=cast["sakerhet"], unit=unit, role="safety_rep")
+    post(client, unit, actor_relation="client")
+    report = Report.objects.latest("submitted_at")
+    view = cast.client("sakerhet").get(f"/rapporter/{report.code}/")
+    assert view.status_code == 200 and not view.context["show_actor"]
+
+
+def test_the_same_key_with_other_content_makes_a_second_report_not_a_silent_loss(employee):
+    client, unit = employee
+    key = str(uuid.uuid4())
+    post(client, unit, idempotency_key=key, description="Första händelsen")
+    post(client, unit, idempotency_key=key, description="En annan händelse")
+    mine = Report.objects.filter(reporter__username="medarbetare")
+    assert mine.filter(description="Första händelsen").count() == 1
+    assert mine.filter(description="En annan händelse").count() == 1
+
+
+def test_a_late_autosave_after_sending_does_not_bring_the_draft_back(employee):
+    client, unit = employee
+    key = str(uuid.uuid4())
+    post(client, unit, idempotency_key=key)
+    client.post("/rapportera/utkast/", {"idempotency_key": key, "description": "sent"})
+    assert not Draft.objects.filter(user__username="medarbetare").exists()
+
+
+@pytest.mark.parametrize(
+    ("main_form", "consequences", "kia_type"),
+    [("threat", [], "riskobservation"), ("harassment", ["shock"], "tillbud")],
+)
+def test_kia_type_cannot_hide_a_threat_or_an_injury(employee, main_form, consequences, kia_type):
+    client, unit = employee
+    response = post(client, unit, main_form=main_form, consequences=consequences, kia_type=kia_type)
+    assert "kia_type" in response.context["form"].errors
+
+
+def test_a_manager_may_report_on_behalf_of_staff_in_the_units_below(cast):
+    client = cast.client("enhetschef")  # employed in Försörjningsstöd 1, manages Grupp 1A too
+    unit = cast.unit("DEMO-FSE1")
+    staff = cast["medarbetare"]  # employed in Grupp 1A
+    response = post(client, unit, affected=str(staff.pk))
+    assert response.status_code == 302
+    assert Report.objects.latest("submitted_at").affected == staff
+
+
+def test_ticks_left_under_a_form_not_chosen_are_dropped(employee):
+    client, unit = employee
+    post(client, unit, main_form="threat", subforms=["threat.veiled", "violence.assault"])
+    assert Report.objects.latest("submitted_at").subforms == ["threat.veiled"]
+
+
+def test_the_receipt_names_who_was_actually_told(employee, cast):
+    client, unit = employee
+    post(client, unit)
+    report = Report.objects.latest("submitted_at")
+    from varna.orgs.models import RoleGrant
+
+    RoleGrant.objects.filter(user__username="forste", role="manager").delete()
+    receipt = client.get(f"/rapporter/{report.code}/kvitto/")
+    assert "Jonas Berg" in receipt.text

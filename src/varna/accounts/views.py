@@ -2,7 +2,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
@@ -36,7 +35,9 @@ def locked_out(
 
 
 @require_POST
-@login_required
 def keep_alive(request: HttpRequest) -> HttpResponse:
-    """Renews the session (every request does); called by the timeout warning's button."""
+    """Renews the session (every request does); called by the timeout warning's button.
+    401 rather than a redirect when the session has already ended, so the page can tell."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
     return HttpResponse(status=204)

@@ -1,5 +1,6 @@
 from typing import Any
 
+from axes.helpers import get_client_ip_address
 from django.http import HttpRequest
 
 from varna.audit.models import SecurityEvent
@@ -7,10 +8,11 @@ from varna.orgs.models import User
 
 
 def client_address(request: HttpRequest | None) -> str | None:
-    """The client's address as the web server saw it (a proxy must set REMOTE_ADDR)."""
+    """The client's address, read the same way as the login throttling reads it (through
+    the proxy's X-Forwarded-For when VARNA_BEHIND_PROXY is set)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return get_client_ip_address(request) or None
 
 
 def record_security_event(

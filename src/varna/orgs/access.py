@@ -30,7 +30,7 @@ class Action(StrEnum):
     SUBMIT_REPORT = "report.submit"  # report an event that happened in the unit
     VIEW_REPORT = "report.view"  # read reports of the unit (not those sent to security)
     VIEW_SECURITY_REPORT = "report.security"  # read corruption and reports sent to security
-    VIEW_ACTOR = "report.actor"  # see what a report says about who did it
+    VIEW_ACTOR = "report.actor"  # see what a line report says about who did it
 
 
 _EVERYONE = frozenset({Action.VIEW_UNIT, Action.SUBMIT_REPORT})
@@ -40,7 +40,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     # The safety representative reads reports, but nothing about who did it.
     Role.SAFETY_REP: _EVERYONE | {Action.VIEW_STAFF, Action.VIEW_REPORT},
     Role.HR: _EVERYONE | {Action.VIEW_STAFF},
-    Role.SECURITY: _EVERYONE | {Action.VIEW_SECURITY_REPORT, Action.VIEW_ACTOR},
+    # Security reads the actor part of the reports sent to it (see reporting.access), not of
+    # the line's reports, even if the person also holds another role there.
+    Role.SECURITY: _EVERYONE | {Action.VIEW_SECURITY_REPORT},
     Role.INVESTIGATOR: _EVERYONE,
     Role.ANALYST: _EVERYONE,
     Role.AUDITOR: _EVERYONE,

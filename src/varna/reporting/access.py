@@ -65,10 +65,13 @@ def reporting_units(user: AnyUser) -> QuerySet[Unit]:
 
 
 def colleagues_of(user: User) -> QuerySet[User]:
-    """People employed in the same units as the user, whom they may report on behalf of."""
-    units = Employment.objects.filter(user=user).values("unit")
+    """Whom the user may report on behalf of: people in the same units, and for a manager
+    everyone employed in the subtrees they manage."""
+    own_units = Employment.objects.filter(user=user).values("unit")
+    # Only managers hold VIEW_ACTOR: it marks the line that handles reports.
+    managed = access.scope_q(user, Action.VIEW_ACTOR, "employments__unit__path")
     return (
-        User.objects.filter(employments__unit__in=units, is_active=True)
+        User.objects.filter(Q(employments__unit__in=own_units) | managed, is_active=True)
         .exclude(pk=user.pk)
         .distinct()
         .order_by("first_name", "last_name")

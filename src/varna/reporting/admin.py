@@ -15,22 +15,14 @@ from varna.reporting.tasks import send_notification_email
 class NotificationAdmin(ScopedAdmin):
     """E-mail deliveries, so that a failed send never stops silently. Holds no event details."""
 
-    list_display = [
-        "created_at",
-        "report_number",
-        "recipient",
-        "reason",
-        "email_status",
-        "email_attempts",
-        "email_error",
-    ]
+    # Delivery only: no report number and no reason (which would tell an administrator that
+    # a report went to security); administering is not reading.
+    list_display = ["created_at", "recipient", "email_status", "email_attempts", "email_error"]
     list_filter = ["email_status", "created_at"]
-    search_fields = ["recipient__username", "recipient__last_name", "report__number"]
+    search_fields = ["recipient__username", "recipient__last_name"]
     fields = [
         "created_at",
-        "report_number",
         "recipient",
-        "reason",
         "email_status",
         "email_attempts",
         "email_error",
@@ -48,11 +40,7 @@ class NotificationAdmin(ScopedAdmin):
         ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).select_related("recipient", "report")
-
-    @admin.display(description=_("report number"), ordering="report__number")
-    def report_number(self, notification: Notification) -> str:
-        return notification.report.number
+        return super().get_queryset(request).select_related("recipient")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

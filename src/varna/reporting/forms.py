@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from varna.orgs.models import User
+from varna.reporting import services
 from varna.reporting.access import colleagues_of, reporting_units
 from varna.reporting.models import DESCRIPTION_MAX
 from varna.reporting.taxonomy import (
@@ -166,20 +167,62 @@ class ReportForm(forms.Form):
             return None
         return colleagues_of(self.user).get(pk=value)
 
-    def clean_subforms(self) -> list[str]:
-        return list(self.cleaned_data.get("subforms") or [])
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         main = cleaned.get("main_form")
         if main:
             cleaned["other_forms"] = [f for f in cleaned.get("other_forms", []) if f != main]
+            # Ticks left in the groups of forms that were not chosen in the end do not count.
+            chosen = {main, *cleaned["other_forms"]}
+            cleaned["subforms"] = [
+                code for code in cleaned.get("subforms", []) if code.split(".")[0] in chosen
+            ]
+        self._check_kia_type(cleaned)
+        routed = main == Form.CORRUPTION and cleaned.get("route_to_security")
+        if (
+            routed
+            and cleaned.get("unit")
+            and not services.security_coordinators_for(cleaned["unit"])
+        ):
+            self.add_error(
+                "route_to_security",
+                _(
+                    "There is no security coordinator for this unit, so the report would "
+                    "reach nobody. Untick this to send it to your manager, or use the "
+                    "whistleblowing channel."
+                ),
+            )
         consequences = cleaned.get("consequences") or []
         if "none" in consequences and len(consequences) > 1:
             self.add_error(
                 "consequences", _("“None” cannot be chosen together with a consequence.")
             )
         return cleaned
+
+    def _check_kia_type(self, cleaned: dict[str, Any]) -> None:
+        """Threats and violence are always at least a tillbud; an injury makes an olycksfall."""
+        chosen = cleaned.get("kia_type")
+        if not chosen:
+            return
+        injured = bool(
+            {Consequence.INJURY, Consequence.SHOCK} & set(cleaned.get("consequences") or [])
+        )
+        if injured and chosen != KiaType.ACCIDENT:
+            self.add_error(
+                "kia_type",
+                _(
+                    "Someone was injured, so this is an accident (olycksfall). Choose that, or "
+                    "leave it to be set by rule."
+                ),
+            )
+        elif chosen == KiaType.RISK and cleaned.get("main_form") in {Form.THREAT, Form.VIOLENCE}:
+            self.add_error(
+                "kia_type",
+                _(
+                    "A threat or violence is at least a near miss (tillbud), never only a risk "
+                    "observation."
+                ),
+            )
 
     def report_data(self) -> dict[str, Any]:
         """The cleaned values as keyword arguments for submit_report."""

@@ -74,6 +74,15 @@ def claim_draft(*, user: User, token: str) -> Draft | None:
     return save_draft(user=user, data=data)
 
 
+def is_submitted(user: User, key: str | None) -> bool:
+    """Whether the user has already sent a report with this idempotency key."""
+    try:
+        parsed = uuid.UUID(str(key))
+    except ValueError:
+        return False
+    return Report.objects.filter(reporter=user, idempotency_key=parsed).exists()
+
+
 def discard_draft(*, user: User) -> None:
     Draft.objects.filter(user=user).delete()
 
@@ -113,7 +122,11 @@ def submit_report(
     """
     existing = Report.objects.filter(idempotency_key=idempotency_key, reporter=reporter).first()
     if existing is not None:
-        return existing, False
+        if _same_event(existing, data):
+            return existing, False
+        # The same form sent again with other content (a second tab, the Back button): a
+        # new report, not a silent loss of the second one.
+        idempotency_key = uuid.uuid4()
     report = _build_report(reporter=reporter, data=data, idempotency_key=idempotency_key)
     # Reads first, outside the transaction that holds the year's number row.
     recipients = recipients_for(report)
@@ -124,15 +137,29 @@ def submit_report(
             # lock must not block other reports that merely refer to this person (a foreign
             # key takes KEY SHARE), or two reports naming each other's people deadlock.
             User.objects.select_for_update(no_key=True).filter(pk=reporter.pk).exists()
-            existing = Report.objects.filter(idempotency_key=idempotency_key).first()
+            existing = Report.objects.filter(
+                idempotency_key=idempotency_key, reporter=reporter
+            ).first()
             if existing is not None:
                 return existing, False
             _store(report, recipients)
     except IntegrityError:
-        # The unique key still decides if the lock above was not enough (another reporter
-        # cannot reuse a key: the key came from this person's own form).
-        return Report.objects.get(idempotency_key=idempotency_key, reporter=reporter), False
+        # The unique key still decides if the lock above was not enough.
+        existing = Report.objects.filter(idempotency_key=idempotency_key, reporter=reporter).first()
+        if existing is None:
+            raise
+        return existing, False
     return report, True
+
+
+def _same_event(report: Report, data: dict[str, Any]) -> bool:
+    """Whether `data` is the report as already stored (a repeated send of the same form)."""
+    return (
+        report.description == data.get("description")
+        and report.main_form == data.get("main_form")
+        and report.occurred_on == data.get("occurred_on")
+        and report.unit_id == getattr(data.get("unit"), "pk", None)
+    )
 
 
 def _build_report(*, reporter: User, data: dict[str, Any], idempotency_key: uuid.UUID) -> Report:
@@ -188,6 +215,11 @@ def _nearest(unit: Unit, role: Role) -> list[tuple[User, str]]:
         depth = grant.unit.depth
         found.append((grant.user, role.value))
     return found
+
+
+def security_coordinators_for(unit: Unit) -> list[tuple[User, str]]:
+    """The security coordinators nearest to `unit` (none where no one holds that role)."""
+    return _nearest(unit, Role.SECURITY)
 
 
 def recipients_for(report: Report) -> list[tuple[User, str]]:

@@ -172,6 +172,9 @@ def save_draft(request: HttpRequest) -> HttpResponse:
     """Autosave from the form's script; also keeps the text when the session has just ended."""
     if not request.user.is_authenticated:
         return _keep_unclaimed(request)
+    if services.is_submitted(request.user, request.POST.get("idempotency_key")):  # type: ignore[arg-type]
+        # A late autosave from a page whose report was just sent: nothing left to keep.
+        return HttpResponse(status=204)
     services.save_draft(user=request.user, data=_form_data(request))  # type: ignore[arg-type]
     return HttpResponse(status=204)
 
@@ -184,7 +187,11 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "report": report,
         "next_steps": guidance.next_steps(report),
-        "recipients": services.recipients_for(report),
+        # Who was actually told, as stored when the report was made.
+        "recipients": [
+            (notification.recipient, notification.reason)
+            for notification in report.notifications.select_related("recipient")
+        ],
     }
     return render(request, "reporting/report_receipt.html", context)
 

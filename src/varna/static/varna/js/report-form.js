@@ -26,11 +26,14 @@
     var data = serialise();
     var print = fingerprint(data);
     if (print === lastSent) { return; }
-    fetch(draftUrl, { method: "POST", body: data, credentials: "same-origin", redirect: "manual" })
+    // keepalive lets the save finish when the tab is being closed.
+    fetch(draftUrl, { method: "POST", body: data, credentials: "same-origin", redirect: "manual", keepalive: true })
       .then(function (response) {
         if (response.status === 204) {
           lastSent = print;
           status.textContent = status.dataset.saved || "";
+          // The server renewed the session: tell the timeout warning.
+          document.dispatchEvent(new CustomEvent("varna:activity"));
         }
       })
       .catch(function () { /* offline: the next change tries again */ });
@@ -41,9 +44,17 @@
     timer = setTimeout(save, 1500);
   }
 
+  var sending = false;
   form.addEventListener("input", scheduleSave);
   form.addEventListener("change", scheduleSave);
-  window.addEventListener("pagehide", save);
+  form.addEventListener("submit", function () {
+    // The form itself carries everything now; a late autosave would bring it back as a draft.
+    sending = true;
+    clearTimeout(timer);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && !sending) { save(); }
+  });
   status.dataset.saved = form.dataset.savedText || "";
 
   // Sub-forms: only the group of the chosen main form, once one is chosen.

@@ -29,7 +29,11 @@
     if (left <= warnBefore) {
       if (box.hidden) {
         box.hidden = false;
-        button.focus();
+        // Never take the focus from someone typing: the box is announced as an alert dialog
+        // and reached with Tab; otherwise it gets the focus at once.
+        var active = document.activeElement;
+        var typing = active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+        if (!typing) { button.focus(); }
       }
       var minutes = Math.floor(left / 60);
       var seconds = left % 60;
@@ -43,11 +47,14 @@
       method: "POST",
       body: new FormData(form),
       credentials: "same-origin",
+      redirect: "manual",
       headers: { "X-Requested-With": "fetch" }
     }).then(function (response) {
-      if (response.ok) { start(); } else { window.location.assign(body.dataset.loginUrl); }
+      if (response.status === 204) { start(); } else { window.location.assign(body.dataset.loginUrl); }
     });
   });
 
+  // Other requests that renew the session (the report form's autosave) restart the count.
+  document.addEventListener("varna:activity", start);
   start();
 })();

@@ -42,7 +42,15 @@ class ReportForm(forms.Form):
     required; everything else can be completed later by the reporter or the handler."""
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-    affected = forms.ChoiceField(label=_("Who did it happen to?"), required=False)
+    affected = forms.ModelChoiceField(
+        label=_("Who did it happen to?"),
+        queryset=None,
+        required=False,
+        empty_label=_("Me"),
+        error_messages={
+            "invalid_choice": _("You cannot report on behalf of that person. Choose from the list.")
+        },
+    )
     main_form = forms.ChoiceField(
         label=_("What happened?"),
         choices=Form.choices,
@@ -144,8 +152,9 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["unit"].queryset = reporting_units(user).order_by("path")
-        colleagues = [(str(person.pk), str(person)) for person in colleagues_of(user)]
-        self.fields["affected"].choices = [("", _("Me")), *colleagues]
+        # A queryset, not a list: a submit checks the one person chosen, and only showing the
+        # form lists everyone.
+        self.fields["affected"].queryset = colleagues_of(user)
         self.fields["occurred_on"].widget.attrs["max"] = date.today().isoformat()
 
     def clean_occurred_on(self) -> date:
@@ -160,12 +169,6 @@ class ReportForm(forms.Form):
                 _("Events more than ten years old cannot be reported here.")
             )
         return day
-
-    def clean_affected(self) -> User | None:
-        value = self.cleaned_data.get("affected")
-        if not value:
-            return None
-        return colleagues_of(self.user).get(pk=value)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -199,21 +199,20 @@ def _store(report: Report, recipients: list[tuple[User, str]]) -> None:
         send_notification_email.enqueue(notification.pk)
 
 
-def _nearest(unit: Unit, role: Role) -> list[tuple[User, str]]:
-    """Holders of `role` on the unit nearest to `unit` (itself, then upwards) that has any."""
+def _nearest(unit: Unit, *roles: Role) -> list[tuple[User, str]]:
+    """For each role, its holders on the unit nearest to `unit` (itself, then upwards) that
+    has any; one query for all the roles."""
     grants = (
-        RoleGrant.objects.filter(unit__path__in=tree.ancestor_paths(unit.path), role=role)
+        RoleGrant.objects.filter(unit__path__in=tree.ancestor_paths(unit.path), role__in=roles)
         .select_related("user", "unit")
         .filter(user__is_active=True)
         .order_by("-unit__depth")
     )
     found: list[tuple[User, str]] = []
-    depth = None
+    depth_of: dict[str, int] = {}
     for grant in grants:
-        if depth is not None and grant.unit.depth != depth:
-            break
-        depth = grant.unit.depth
-        found.append((grant.user, role.value))
+        if depth_of.setdefault(grant.role, grant.unit.depth) == grant.unit.depth:
+            found.append((grant.user, grant.role))
     return found
 
 
@@ -230,7 +229,7 @@ def recipients_for(report: Report) -> list[tuple[User, str]]:
         # The line manager may be involved: only security is told, and only security can open it.
         people = _nearest(report.unit, Role.SECURITY)
     else:
-        people = _nearest(report.unit, Role.MANAGER) + _nearest(report.unit, Role.SAFETY_REP)
+        people = _nearest(report.unit, Role.MANAGER, Role.SAFETY_REP)
     seen: set[int] = {report.reporter_id}
     recipients = []
     for user, role in people:

@@ -136,7 +136,14 @@ def test_administrator_pages_are_accessible(page, site):
     log_in(page, site, "admin")
     assert_accessible(page)
     unit = Unit.objects.get(code="DEMO-FSE1")
+    person = User.objects.get(username="medarbetare")
     for path in [
+        "/admin/orgs/user/",
+        f"/admin/orgs/user/{person.pk}/change/",
+        f"/admin/orgs/user/{person.pk}/password/",
+        "/admin/orgs/headcount/",
+        "/admin/reporting/notification/",
+        "/admin/orgs/unit/add/",
         "/admin/",
         "/admin/orgs/unit/",
         f"/admin/orgs/unit/{unit.pk}/change/",

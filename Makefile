@@ -30,6 +30,7 @@ run: $(VENV)/.installed messages
 	    scripts/serve $(HOST) $(PORT)
 
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || scripts/apt-install nodejs npm
 	npm ci --silent --no-audit --no-fund
 	@touch $@
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.http import Http404
 
@@ -61,7 +63,14 @@ def test_unknown_unit_code_and_forbidden_unit_look_the_same(cast):
     missing = client.get("/organisation/FINNS-INTE/")
     forbidden = client.get("/organisation/DEMO-MOT/")
     assert missing.status_code == forbidden.status_code == 404
-    assert missing.content == forbidden.content
+
+    def page(response):
+        # The CSRF token is masked afresh on every page, and the language switch echoes the
+        # address asked for; nothing else may differ.
+        text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.text)
+        return text.replace(response.request["PATH_INFO"], "PATH")
+
+    assert page(missing) == page(forbidden)
 
 
 def test_scope_is_one_query_per_request(cast, django_assert_max_num_queries):

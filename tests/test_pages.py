@@ -80,3 +80,17 @@ def test_swedish_is_shown_even_to_an_english_browser(cast):
     response = cast.client("medarbetare").get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert '<html lang="sv">' in response.text
     assert "Om något har hänt" in response.text
+
+
+def test_a_missing_page_is_explained_in_swedish_in_the_site_layout(cast):
+    response = cast.client("medarbetare").get("/finns-inte/")
+    assert response.status_code == 404
+    assert "Sidan finns inte" in response.text or "Sidan kan inte hittas" in response.text
+    assert 'href="#main"' in response.text
+
+
+def test_the_error_page_needs_nothing_from_the_request(db):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Något gick fel" in html and "<main" in html

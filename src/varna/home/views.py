@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from varna.audit.models import SecurityEvent
+from varna.audit.selectors import visible_security_events
 from varna.orgs import access, selectors
 from varna.orgs.access import Action
 from varna.orgs.models import Role
@@ -17,18 +18,16 @@ from varna.reporting.models import Notification
 def start(request: HttpRequest) -> HttpResponse:
     """What needs this person now, one panel per role they hold."""
     user = request.user
-    roles = access.roles_of(user)
     employments = list(selectors.employments_of(user))  # type: ignore[arg-type]
     home_unit = employments[0].unit if employments else None
     context: dict[str, object] = {
-        "roles": roles,
         "Role": Role,
         "employments": employments,
         "contacts": selectors.nearest_contacts(home_unit) if home_unit else {},
         "grants": user.role_grants.select_related("unit").order_by("unit__path"),  # type: ignore[union-attr]
     }
     context["my_reports"] = reporting_selectors.reports_of(user)[:5]  # type: ignore[arg-type]
-    if roles & {Role.MANAGER, Role.SAFETY_REP, Role.HR, Role.SECURITY, Role.INVESTIGATOR}:
+    if access.can(user, Action.VIEW_REPORT) or access.can(user, Action.VIEW_SECURITY_REPORT):
         context["handles_reports"] = True
         context["unread"] = (
             Notification.objects.filter(recipient=user, read_at=None)
@@ -48,9 +47,10 @@ def start(request: HttpRequest) -> HttpResponse:
             .filter(email_status=Notification.Delivery.FAILED)
             .count()
         )
-        if access.is_root_administrator(user):
-            since = timezone.now() - timedelta(days=1)
-            context["admin"]["lockouts"] = SecurityEvent.objects.filter(  # type: ignore[index]
-                kind=SecurityEvent.Kind.LOCKED_OUT, created_at__gte=since
-            ).count()
+        since = timezone.now() - timedelta(days=1)
+        context["admin"]["lockouts"] = (  # type: ignore[index]
+            visible_security_events(user)
+            .filter(kind=SecurityEvent.Kind.LOCKED_OUT, created_at__gte=since)
+            .count()
+        )
     return render(request, "home/start.html", context)

@@ -10,7 +10,6 @@ Refusals look like absence (404) so that nobody learns what exists outside their
 The table below is DOMAIN.md section 8; later capabilities add their actions to it.
 """
 
-from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -149,11 +148,6 @@ def can(user: AnyUser, action: Action, obj: Any = None) -> bool:
         return bool(paths)
     path = _unit_path(obj)
     return any(path.startswith(top) for top in paths)
-
-
-def can_in_any(user: AnyUser, action: Action, units: Iterable[Unit]) -> bool:
-    """May `user` do `action` in at least one of `units`?"""
-    return any(can(user, action, unit) for unit in units)
 
 
 def get_unit_for(user: AnyUser, code: str, action: Action = Action.VIEW_UNIT) -> Unit:

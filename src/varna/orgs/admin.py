@@ -19,13 +19,13 @@ DATE_FIELDS = {
 }
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedAdminMixin:
     """Admin for a model under the access layer: rows outside the user's subtrees do not exist."""
 
     formfield_overrides = DATE_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return access.visible(request.user, Action.ADMINISTER, super().get_queryset(request))
+        return access.visible(request.user, Action.ADMINISTER, super().get_queryset(request))  # type: ignore[misc]
 
     def _allowed(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is None:
@@ -55,7 +55,11 @@ class ScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.related_model is Unit:
             kwargs["queryset"] = access.units_for(request.user, Action.ADMINISTER)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class ScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    pass
 
 
 # Stacked rather than tabular inlines: every field keeps its visible label.
@@ -137,7 +141,7 @@ class EmploymentInline(admin.StackedInline):
     fields = ["unit", "title", "start_date", "end_date"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return access.visible(request.user, Action.ADMINISTER, super().get_queryset(request))
+        return access.visible(request.user, Action.ADMINISTER, super().get_queryset(request))  # type: ignore[misc]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.related_model is Unit:
@@ -151,7 +155,7 @@ class EmploymentInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     """People wholly inside the administrator's subtrees (see access.administered_people)."""
 
     list_display = ["username", "first_name", "last_name", "email", "employee_number", "is_active"]
@@ -172,26 +176,6 @@ class UserAdmin(BaseUserAdmin):
         if not access.can(request.user, Action.ADMINISTER):
             return False
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._allowed(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._allowed(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._allowed(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._allowed(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._allowed(request, obj)
-
-    def _get_obj_does_not_exist_redirect(
-        self, request: HttpRequest, opts: Any, object_id: str
-    ) -> Any:
-        raise Http404
 
 
 @admin.register(RoleGrant)

@@ -76,10 +76,6 @@ class Unit(TimeStampedModel):
         """This unit and everything below it."""
         return Unit.objects.subtree_of(self)
 
-    @property
-    def root_path(self) -> str:
-        return self.path[: tree.SEGMENT]
-
 
 class Headcount(TimeStampedModel):
     """Number of employees of a unit (itself, not its subtree) in a year: the base for rates."""

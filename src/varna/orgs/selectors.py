@@ -65,7 +65,7 @@ def employments_of(user: User) -> QuerySet[Employment]:
 def units_missing_headcount(units: QuerySet[Unit], year: int) -> QuerySet[Unit]:
     """Active units among `units` with people employed but no headcount for `year`."""
     return (
-        units.active_on(date(year, 1, 1) if year < date.today().year else date.today())  # type: ignore[attr-defined]
+        units.active_on(date.today())  # type: ignore[attr-defined]
         .filter(employments__isnull=False)
         .exclude(headcounts__year=year)
         .distinct()

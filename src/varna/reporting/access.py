@@ -37,6 +37,14 @@ def get_report_for(user: AnyUser, code: str) -> Report:
     return found
 
 
+def get_own_report_for(user: AnyUser, code: str) -> Report:
+    """The report with this code if the user made it or it is about them; 404 otherwise."""
+    report = get_report_for(user, code)
+    if not is_own(user, report):
+        raise Http404
+    return report
+
+
 def is_own(user: AnyUser, report: Report) -> bool:
     return user.is_authenticated and user.pk in (report.reporter_id, report.affected_id)
 

@@ -6,13 +6,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from varna.core.admin import ReadOnlyAdminMixin
 from varna.orgs.admin import ScopedAdmin
 from varna.reporting.models import Notification
 from varna.reporting.tasks import send_notification_email
 
 
 @admin.register(Notification)
-class NotificationAdmin(ScopedAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """E-mail deliveries, so that a failed send never stops silently. Holds no event details."""
 
     # Delivery only: no report number and no reason (which would tell an administrator that
@@ -32,24 +33,8 @@ class NotificationAdmin(ScopedAdmin):
     actions = ["send_again"]
     list_per_page = 100
 
-    def get_urls(self) -> list[Any]:
-        # Notifications are made by reports, never by hand: no add or delete pages.
-        keep = {"changelist", "change"}
-        return [
-            url for url in super().get_urls() if url.name and url.name.rsplit("_", 1)[-1] in keep
-        ]
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("recipient")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Send the e-mail again"))
     def send_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:

@@ -2,7 +2,7 @@
 
 import secrets
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -245,7 +245,3 @@ def record_read(*, user: User, report: Report, part: str, role: str) -> None:
     Notification.objects.filter(recipient=user, report=report, read_at=None).update(
         read_at=timezone.now()
     )
-
-
-def today() -> date:
-    return timezone.localdate()

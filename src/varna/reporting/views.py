@@ -3,9 +3,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -90,16 +91,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
         status = 200
     else:
         draft = services.draft_for(user)  # type: ignore[arg-type]
-        data = QueryDict(mutable=True)
-        for key, value in draft.data.items():
-            data.setlist(key, value if isinstance(value, list) else [value])
-        initial = {
-            key: data.getlist(key) if len(data.getlist(key)) > 1 else data.get(key) for key in data
-        }
-        for multi in ("subforms", "other_forms", "consequences", "targets"):
-            if multi in data:
-                initial[multi] = data.getlist(multi)
-        initial.setdefault("occurred_on", services.today().isoformat())
+        initial = _initial_from(draft.data)
+        initial.setdefault("occurred_on", timezone.localdate().isoformat())
         home = Employment.objects.filter(user=user).values_list("unit", flat=True).first()
         initial.setdefault("unit", home)
         initial["idempotency_key"] = str(draft.idempotency_key)
@@ -111,9 +104,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
             )
         elif draft.data:
             messages.info(request, _("You have an unfinished report; we have kept what you typed."))
-    response = render(
-        request, "reporting/report_form.html", _form_context(form, draft), status=status
-    )
+    context = _form_context(form, has_draft=bool(draft.data))
+    response = render(request, "reporting/report_form.html", context, status=status)
     if token:
         response.delete_cookie(DRAFT_COOKIE)
     _set_cookie(response, OWNER_COOKIE, str(user.pk))
@@ -136,16 +128,24 @@ MORE_FIELDS = [
 ]
 
 
-def _form_context(form: ReportForm, draft: object) -> dict[str, object]:
+MULTI_FIELDS = {"subforms", "other_forms", "consequences", "targets"}
+
+
+def _initial_from(data: dict[str, object]) -> dict[str, object]:
+    """A draft's stored answers as the form's initial values (lists for multiple choices)."""
+    initial: dict[str, object] = {}
+    for key, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        initial[key] = values if key in MULTI_FIELDS else (values[0] if values else "")
+    return initial
+
+
+def _form_context(form: ReportForm, *, has_draft: bool) -> dict[str, object]:
     """The form with its choices grouped the way the page shows them."""
-    main_choices = [
-        {
-            "radio": radio,
-            "explanation": FORM_HELP[radio.data["value"]][0],
-            "example": FORM_HELP[radio.data["value"]][1],
-        }
-        for radio in form["main_form"]
-    ]
+    main_choices = []
+    for radio in form["main_form"]:
+        explanation, example = FORM_HELP[radio.data["value"]]
+        main_choices.append({"radio": radio, "explanation": explanation, "example": example})
     boxes = list(form["subforms"])
     groups = [
         {
@@ -163,7 +163,7 @@ def _form_context(form: ReportForm, draft: object) -> dict[str, object]:
         "main_choices": main_choices,
         "subform_groups": groups,
         "more_open": more_open,
-        "has_draft": bool(getattr(draft, "data", None)),
+        "has_draft": has_draft,
     }
 
 
@@ -181,9 +181,7 @@ def save_draft(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def receipt(request: HttpRequest, code: str) -> HttpResponse:
-    report = access.get_report_for(request.user, code)
-    if not access.is_own(request.user, report):
-        raise Http404
+    report = access.get_own_report_for(request.user, code)
     context = {
         "report": report,
         "next_steps": guidance.next_steps(report),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "varna.audit",
     "varna.accounts",
     "varna.reporting",
+    "varna.cases",
     "varna.home",
     "varna.apps.VarnaAdminConfig",
     "django.contrib.auth",
@@ -229,7 +230,11 @@ LOGGING = {
 }
 
 # What `manage.py load_demo` runs, in order; each capability appends its own demo data.
-VARNA_DEMO_STEPS = ["varna.orgs.demo.load", "varna.reporting.demo.load"]
+VARNA_DEMO_STEPS = [
+    "varna.orgs.demo.load",
+    "varna.reporting.demo.load",
+    "varna.cases.demo.load",
+]
 # Files served at the site root (the favicon browsers ask for on every page).
 WHITENOISE_ROOT = PACKAGE_DIR / "public"
 
@@ -237,3 +242,9 @@ WHITENOISE_ROOT = PACKAGE_DIR / "public"
 VARNA_BASE_URL = os.environ.get("VARNA_BASE_URL", "http://127.0.0.1:8000")
 # Working days within which a manager contacts the employee after a report.
 VARNA_ACKNOWLEDGE_WORKING_DAYS = int(os.environ.get("VARNA_ACKNOWLEDGE_WORKING_DAYS", "1"))
+# Working days after a reminder before it goes to the next manager up the tree.
+VARNA_ESCALATION_WORKING_DAYS = int(os.environ.get("VARNA_ESCALATION_WORKING_DAYS", "1"))
+# Days after support is given until the follow-up contact (one to two weeks).
+VARNA_SUPPORT_FOLLOW_UP_DAYS = int(os.environ.get("VARNA_SUPPORT_FOLLOW_UP_DAYS", "10"))
+# The local hour when the daily digest of reminders is e-mailed.
+VARNA_DIGEST_HOUR = int(os.environ.get("VARNA_DIGEST_HOUR", "7"))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("konto/", include("varna.accounts.urls")),
     path("organisation/", include("varna.orgs.urls")),
     path("", include("varna.reporting.urls")),
+    path("", include("varna.cases.urls")),
     path("sprak/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from varna.cases.access import may_use_inbox
 from varna.orgs.access import Action, can
 from varna.reporting.selectors import unread_count
 
@@ -14,4 +15,5 @@ def shell(request: HttpRequest) -> dict[str, object]:
         "is_demo": settings.VARNA_DEMO,
         "may_administer_anywhere": bool(user and can(user, Action.ADMINISTER)),
         "unread_notifications": unread_count(user) if user and user.is_authenticated else 0,
+        "case_work": bool(user and user.is_authenticated and may_use_inbox(user)),
     }

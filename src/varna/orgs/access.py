@@ -30,18 +30,34 @@ class Action(StrEnum):
     VIEW_REPORT = "report.view"  # read reports of the unit (not those sent to security)
     VIEW_SECURITY_REPORT = "report.security"  # read corruption and reports sent to security
     VIEW_ACTOR = "report.actor"  # see what a line report says about who did it
+    VIEW_CASE = "case.view"  # read the handling of the unit's line cases
+    HANDLE_CASE = "case.handle"  # handle the unit's line cases, answer requests for measures
+    REQUEST_MEASURES = "case.request"  # formally request measures (AML 6 kap. 6 a §)
+    VIEW_SUPPORT = "case.support"  # read the support and injury parts of the unit's cases
 
 
 _EVERYONE = frozenset({Action.VIEW_UNIT, Action.SUBMIT_REPORT})
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.EMPLOYEE: _EVERYONE,
-    Role.MANAGER: _EVERYONE | {Action.VIEW_STAFF, Action.VIEW_REPORT, Action.VIEW_ACTOR},
-    # The safety representative reads reports, but nothing about who did it.
-    Role.SAFETY_REP: _EVERYONE | {Action.VIEW_STAFF, Action.VIEW_REPORT},
-    Role.HR: _EVERYONE | {Action.VIEW_STAFF},
+    Role.MANAGER: _EVERYONE
+    | {
+        Action.VIEW_STAFF,
+        Action.VIEW_REPORT,
+        Action.VIEW_ACTOR,
+        Action.VIEW_CASE,
+        Action.HANDLE_CASE,
+        Action.VIEW_SUPPORT,
+    },
+    # The safety representative reads reports and cases, but nothing about who did it.
+    Role.SAFETY_REP: _EVERYONE
+    | {Action.VIEW_STAFF, Action.VIEW_REPORT, Action.VIEW_CASE, Action.REQUEST_MEASURES},
+    # HR reads the support and injury parts of cases, not the event itself.
+    Role.HR: _EVERYONE | {Action.VIEW_STAFF, Action.VIEW_SUPPORT},
     # Security reads the actor part of the reports sent to it (see reporting.access), not of
     # the line's reports, even if the person also holds another role there.
     Role.SECURITY: _EVERYONE | {Action.VIEW_SECURITY_REPORT},
+    # Security coordinators and investigators also read the cases assigned to them
+    # (varna.cases.access), wherever the case's unit lies within their grant.
     Role.INVESTIGATOR: _EVERYONE,
     Role.ANALYST: _EVERYONE,
     Role.AUDITOR: _EVERYONE,

@@ -78,7 +78,17 @@ class UnitAdmin(ScopedAdmin):
     list_display = ["indented_name", "code", "kind", "valid_from", "valid_to"]
     list_filter = ["kind", ("valid_to", admin.EmptyFieldListFilter)]
     search_fields = ["name", "code"]
-    fields = ["code", "name", "kind", "parent", "valid_from", "valid_to"]
+    fields = [
+        "code",
+        "name",
+        "kind",
+        "parent",
+        "valid_from",
+        "valid_to",
+        "street_address",
+        "postal_code",
+        "city",
+    ]
     inlines = [HeadcountInline]
     list_per_page = 100
 

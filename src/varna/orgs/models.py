@@ -47,6 +47,11 @@ class Unit(TimeStampedModel):
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     valid_from = models.DateField(_("valid from"), default=date(2000, 1, 1))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    # The workplace's visiting address: what a police report by the employer gives instead of
+    # anyone's home address. A unit without one uses the nearest unit above it that has one.
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
 
     objects = UnitQuerySet.as_manager()
 
@@ -71,6 +76,17 @@ class Unit(TimeStampedModel):
     def ancestors(self) -> UnitQuerySet:
         """This unit and those above it, root first."""
         return Unit.objects.filter(path__in=tree.ancestor_paths(self.path)).order_by("depth")
+
+    def workplace_address(self) -> str:
+        """The visiting address of this unit or the nearest unit above it that has one."""
+        for unit in self.ancestors().order_by("-depth"):
+            if unit.street_address:
+                return ", ".join(
+                    part
+                    for part in (unit.street_address, f"{unit.postal_code} {unit.city}".strip())
+                    if part
+                )
+        return ""
 
     def descendants(self) -> UnitQuerySet:
         """This unit and everything below it."""

@@ -158,6 +158,18 @@ class Notification(TimeStampedModel):
 
     class Kind(models.TextChoices):
         NEW_REPORT = "new_report", _("New report")
+        REMINDER = "reminder", _("Reminder")
+        ESCALATION = "escalation", _("Escalated reminder")
+        SAFETY_REQUEST = "safety_request", _("Request for measures")
+
+    class Topic(models.TextChoices):
+        """What a reminder is about (the deadlines of varna.cases)."""
+
+        ACKNOWLEDGE = "acknowledge", _("Contact with the employee is overdue")
+        NOTICE = "notice", _("Notice to Arbetsmiljöverket is due today")
+        MEASURE = "measure", _("A measure is overdue")
+        SUPPORT_FOLLOW_UP = "support_follow_up", _("A follow-up contact after support is due")
+        SAFETY_REQUEST = "safety_request", _("A safety representative's request is unanswered")
 
     class Delivery(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -167,8 +179,15 @@ class Notification(TimeStampedModel):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notifications")
+    # Empty for a notice about a unit rather than a report (a request for measures).
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # What a reminder is about (a varna.cases Reminder kind), shown in the list and e-mail.
+    topic = models.CharField(max_length=30, choices=Topic.choices, blank=True)
+    # Sent in the daily digest together with the recipient's other reminders.
+    in_digest = models.BooleanField(default=False)
     reason = models.CharField(max_length=20, blank=True)  # the role that made them a recipient
     read_at = models.DateTimeField(null=True, blank=True)
     email_status = models.CharField(
@@ -207,3 +226,28 @@ class ReadLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.role} {self.part}"
+
+    def get_role_label(self) -> str:
+        return str(READER_ROLES.get(self.role, self.role))
+
+    def get_part_label(self) -> str:
+        return str(READ_PARTS.get(self.part, self.part))
+
+
+# How the read log names the capacity a person read in, and the part they read.
+READER_ROLES = {
+    "manager": _("manager"),
+    "safety_rep": _("safety representative"),
+    "security": _("security coordinator"),
+    "investigator": _("investigator"),
+    "hr": _("HR"),
+    "reporter": _("the employee"),
+}
+READ_PARTS = {
+    "report": _("the report"),
+    "report+actor": _("the report with the actor part"),
+    "case": _("the case"),
+    "case+actor": _("the case with the actor part"),
+    "case:support": _("the case's support and injury parts"),
+    "police_draft": _("the police-report draft"),
+}

@@ -18,6 +18,7 @@ from varna.reporting.models import (
     Report,
     ReportSequence,
 )
+from varna.reporting.signals import report_submitted
 from varna.reporting.tasks import send_notification_email
 from varna.reporting.taxonomy import Form, kia_type_by_rule
 
@@ -186,6 +187,7 @@ def _store(report: Report, recipients: list[tuple[User, str]]) -> None:
     report.number = next_number(timezone.localdate(report.submitted_at).year)
     report.save(force_insert=True)
     Draft.objects.filter(user=report.reporter).delete()
+    report_submitted.send(sender=Report, report=report)
     notifications = Notification.objects.bulk_create(
         [
             Notification(

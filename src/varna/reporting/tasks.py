@@ -35,14 +35,16 @@ def send_notification_email(notification_id: int) -> str:
         )
         return "no address"
     link = settings.VARNA_BASE_URL.rstrip("/") + reverse("reporting:notifications")
+    template = "new_report" if notification.kind == Notification.Kind.NEW_REPORT else "notice"
     with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("reporting/email_new_report_subject.txt").strip()
+        subject = render_to_string(f"reporting/email_{template}_subject.txt").strip()
         body = render_to_string(
-            "reporting/email_new_report.txt",
+            f"reporting/email_{template}.txt",
             {
                 "recipient": notification.recipient,
                 "link": link,
-                "number": notification.report.number,
+                "number": notification.report.number if notification.report else "",
+                "notification": notification,
             },
         )
     attempts = notification.email_attempts + 1

@@ -1,0 +1,170 @@
+"""Who may see and do what on a case: the case side of the one access layer.
+
+A person reads a case in one capacity, the strongest they hold for it:
+- `manager` (line manager or a manager above, and their deputies): handles line cases;
+- `security`: handles corruption and cases sent to security, and cases assigned to them;
+- `investigator`: reads cases assigned to them;
+- `safety_rep`: reads line cases of their units and comments, without the actor part;
+- `hr`: reads the support and injury parts of line cases in scope.
+The reporter follows their case on the report page (status, measures concerning them, who
+opened it). Everyone else gets 404.
+"""
+
+from enum import StrEnum
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from varna.cases.models import Assignment, Case, SafetyRequest
+from varna.orgs import access, tree
+from varna.orgs.access import Action, AnyUser
+from varna.orgs.models import Role, RoleGrant, Unit, User
+from varna.reporting.models import ReadLog
+from varna.reporting.taxonomy import Form
+
+access.register_scoped(Case, "unit__path")
+access.register_scoped(SafetyRequest, "unit__path")
+access.register_scoped(ReadLog, "report__unit__path")
+
+
+class Capacity(StrEnum):
+    MANAGER = "manager"
+    SECURITY = "security"
+    INVESTIGATOR = "investigator"
+    SAFETY_REP = "safety_rep"
+    HR = "hr"
+
+
+HANDLERS = {Capacity.MANAGER, Capacity.SECURITY}
+SEES_ACTOR = {Capacity.MANAGER, Capacity.SECURITY, Capacity.INVESTIGATOR}
+SEES_CONTENT = SEES_ACTOR | {Capacity.SAFETY_REP}
+SEES_SUPPORT = HANDLERS | {Capacity.SAFETY_REP, Capacity.HR}
+COMMENTS = SEES_CONTENT
+
+# Cases security handles by their nature: corruption, and what the reporter sent to security.
+SECURITY_CASES = Q(security_routed=True) | Q(main_form=Form.CORRUPTION)
+
+
+def visible_cases(user: AnyUser) -> QuerySet[Case]:
+    """Every case the user may open in any capacity."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    line = access.scope_q(user, Action.VIEW_CASE, "unit__path") | access.scope_q(
+        user, Action.VIEW_SUPPORT, "unit__path"
+    )
+    query = line & Q(security_routed=False)
+    query |= access.scope_q(user, Action.VIEW_SECURITY_REPORT, "unit__path") & SECURITY_CASES
+    if Role.SECURITY in access.roles_of(user) or Role.INVESTIGATOR in access.roles_of(user):
+        query |= Q(pk__in=Assignment.objects.filter(user=user).values("case"))
+    return Case.objects.filter(query)
+
+
+def capacity(user: AnyUser, case: Case) -> Capacity | None:
+    """The strongest capacity in which the user may open the case, or None."""
+    if not user.is_authenticated:
+        return None
+    assigned = {
+        assignment.role for assignment in case.assignments.all() if assignment.user_id == user.pk
+    }
+    is_security_case = case.security_routed or case.main_form == Form.CORRUPTION
+    if (is_security_case and access.can(user, Action.VIEW_SECURITY_REPORT, case)) or (
+        Role.SECURITY in assigned
+    ):
+        return Capacity.SECURITY
+    if not case.security_routed and access.can(user, Action.HANDLE_CASE, case):
+        return Capacity.MANAGER
+    if Role.INVESTIGATOR in assigned:
+        return Capacity.INVESTIGATOR
+    if not case.security_routed:
+        if access.can(user, Action.VIEW_CASE, case):
+            return Capacity.SAFETY_REP
+        if access.can(user, Action.VIEW_SUPPORT, case):
+            return Capacity.HR
+    return None
+
+
+def get_case_for(user: AnyUser, code: str) -> tuple[Case, Capacity]:
+    """The case of the report with this code and the user's capacity; 404 if they have none."""
+    case = (
+        Case.objects.select_related("report", "report__reporter", "report__affected", "unit")
+        .prefetch_related("assignments")
+        .filter(report__code=code)
+        .first()
+    )
+    role = capacity(user, case) if case is not None else None
+    if case is None or role is None:
+        raise Http404
+    return case, role
+
+
+def handled_case_for(user: AnyUser, code: str) -> Case:
+    """The case if the user may handle it (manager or security); 404 otherwise."""
+    case, role = get_case_for(user, code)
+    if role not in HANDLERS:
+        raise Http404
+    return case
+
+
+def may_handle(user: AnyUser) -> bool:
+    return access.can(user, Action.HANDLE_CASE) or access.can(user, Action.VIEW_SECURITY_REPORT)
+
+
+def may_use_inbox(user: AnyUser) -> bool:
+    """Whether the user has case work anywhere (shows the inbox in the menu)."""
+    return (
+        any(
+            access.can(user, action)
+            for action in (
+                Action.VIEW_CASE,
+                Action.VIEW_SUPPORT,
+                Action.VIEW_SECURITY_REPORT,
+            )
+        )
+        or Assignment.objects.filter(user=user.pk).exists()
+    )
+
+
+def visible_requests(user: AnyUser) -> QuerySet[SafetyRequest]:
+    """Requests for measures the user may read: managers and safety representatives of the
+    unit (a request on a case sent to security stays with security and the requester)."""
+    if not user.is_authenticated:
+        return SafetyRequest.objects.none()
+    scope = access.scope_q(user, Action.HANDLE_CASE, "unit__path") | access.scope_q(
+        user, Action.REQUEST_MEASURES, "unit__path"
+    )
+    return SafetyRequest.objects.filter(
+        (scope & (Q(case=None) | Q(case__security_routed=False))) | Q(requested_by=user.pk)
+    )
+
+
+def request_units(user: AnyUser) -> QuerySet[Unit]:
+    """Units on which the user may formally request measures."""
+    return access.units_for(user, Action.REQUEST_MEASURES)
+
+
+def assignable_people(case: Case) -> QuerySet[RoleGrant]:
+    """Security coordinators and investigators whose grant covers the case's unit."""
+
+    return (
+        RoleGrant.objects.filter(
+            unit__path__in=tree.ancestor_paths(case.unit.path),
+            role__in=[Role.SECURITY, Role.INVESTIGATOR],
+            user__is_active=True,
+        )
+        .select_related("user", "unit")
+        .order_by("role", "user__first_name", "user__last_name")
+    )
+
+
+def possible_handlers(case: Case) -> QuerySet[User]:
+    """Managers whose grant covers the case's unit: the line manager, deputies and those above."""
+
+    return (
+        User.objects.filter(
+            is_active=True,
+            role_grants__role=Role.MANAGER,
+            role_grants__unit__path__in=tree.ancestor_paths(case.unit.path),
+        )
+        .distinct()
+        .order_by("first_name", "last_name")
+    )

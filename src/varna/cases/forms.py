@@ -1,0 +1,335 @@
+"""The forms of the case page: one small form per step or part, each checked before a service
+runs, so a refusal shows next to the field with everything typed still in place."""
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from varna.cases import rules
+from varna.cases.models import (
+    ActorDetails,
+    Case,
+    Cause,
+    Measure,
+    PoliceDecision,
+    PoliceOutcome,
+    Risk,
+    SafetyRequest,
+    Support,
+)
+from varna.orgs import access, tree
+from varna.orgs.access import Action
+from varna.orgs.models import Employment, Role, Unit, User
+from varna.reporting.taxonomy import Answer, Form
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT = {"rows": 4}
+
+
+class PersonChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+class NoteForm(forms.Form):
+    """A step that takes an optional note (contacting the employee)."""
+
+    note = forms.CharField(
+        label=_("How and when you contacted the employee (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs=TEXT),
+    )
+
+
+class RequiredTextForm(forms.Form):
+    text = forms.CharField(max_length=5000, widget=forms.Textarea(attrs=TEXT))
+
+    def __init__(self, *args: Any, label: str, help_text: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = label
+        self.fields["text"].help_text = help_text
+
+
+class OptionalTextForm(RequiredTextForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].required = False
+
+
+class InvestigationForm(forms.ModelForm[Case]):
+    causes = forms.MultipleChoiceField(
+        label=_("Why it could happen"),
+        choices=Cause.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    recurrence_risk = forms.ChoiceField(
+        label=_("Risk that it happens again"),
+        choices=Risk.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    decision_influenced = forms.ChoiceField(
+        label=_("Was any decision influenced?"),
+        choices=Answer.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "what_happened",
+            "causes",
+            "causes_other",
+            "recurrence_risk",
+            "decision_influenced",
+        ]
+        widgets = {"what_happened": forms.Textarea(attrs=TEXT)}
+        help_texts = {
+            "what_happened": _(
+                "The course of events as the investigation found it. Do not write the actor's "
+                "name here: that belongs in the part about the actor."
+            ),
+        }
+
+
+def measure_owners(case: Case) -> QuerySet[User]:
+    """Who can own a measure: managers, HR and security whose grants cover the unit, and the
+    people employed in it."""
+    paths = tree.ancestor_paths(case.unit.path)
+    return (
+        User.objects.filter(
+            Q(
+                role_grants__unit__path__in=paths,
+                role_grants__role__in=[Role.MANAGER, Role.HR, Role.SECURITY],
+            )
+            | Q(pk__in=Employment.objects.filter(unit=case.unit).values("user")),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("first_name", "last_name")
+    )
+
+
+class MeasureForm(forms.ModelForm[Measure]):
+    owner = PersonChoiceField(label=_("Responsible"), queryset=User.objects.none())
+
+    class Meta:
+        model = Measure
+        fields = ["scope", "kind", "what", "owner", "due_on"]
+        widgets = {
+            "scope": forms.RadioSelect,
+            "what": forms.Textarea(attrs={"rows": 3}),
+            "due_on": DATE,
+        }
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = measure_owners(case)  # type: ignore[attr-defined]
+        self.fields["owner"].error_messages["required"] = _(
+            "Choose who is responsible for the measure."
+        )
+
+    def clean_due_on(self) -> date:
+        due_on: date = self.cleaned_data["due_on"]
+        if due_on < _today():
+            raise forms.ValidationError(_("The due date cannot be in the past."))
+        return due_on
+
+
+class MeasureUpdateForm(forms.Form):
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("Status"), choices=Measure.Status.choices)
+    due_on = forms.DateField(label=_("Due date"), widget=DATE)
+    follow_up = forms.CharField(
+        label=_("Follow-up: did it work?"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DecideForm(forms.Form):
+    no_measures_reason = forms.CharField(
+        label=_("If no measures are needed: why"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PoliceForm(forms.ModelForm[Case]):
+    police_decision = forms.ChoiceField(
+        label=_("Decision"), choices=PoliceDecision.choices, widget=forms.RadioSelect
+    )
+    police_outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", "—"), *PoliceOutcome.choices], required=False
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "police_decision",
+            "police_no_report_reason",
+            "police_filed_on",
+            "police_reference",
+            "police_outcome",
+        ]
+        widgets = {
+            "police_no_report_reason": forms.Textarea(attrs={"rows": 2}),
+            "police_filed_on": DATE,
+        }
+
+
+class SeriousForm(forms.Form):
+    reasons = forms.MultipleChoiceField(
+        label=_("Why the event may be serious"),
+        choices=rules.Serious.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class NoticeForm(forms.Form):
+    sent_at = forms.DateTimeField(
+        label=_("Sent"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reference = forms.CharField(
+        label=_("Arbetsmiljöverket's reference"), required=False, max_length=40
+    )
+
+
+class InsuranceForm(forms.ModelForm[Case]):
+    class Meta:
+        model = Case
+        fields = ["injury_report_on", "afa_informed_on"]
+        widgets = {"injury_report_on": DATE, "afa_informed_on": DATE}
+
+
+class SupportOfferForm(forms.ModelForm[Support]):
+    class Meta:
+        model = Support
+        fields = ["kind", "offered_on", "note"]
+        widgets = {"offered_on": DATE, "note": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_offered_on(self) -> date:
+        offered_on: date = self.cleaned_data["offered_on"]
+        if offered_on > _today():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return offered_on
+
+
+class SupportUpdateForm(forms.Form):
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("Status"), choices=Support.Status.choices)
+    given_on = forms.DateField(label=_("Given on"), required=False, widget=DATE)
+    followed_up_on = forms.DateField(label=_("Follow-up contact made"), required=False, widget=DATE)
+
+
+class ActorForm(forms.ModelForm[ActorDetails]):
+    class Meta:
+        model = ActorDetails
+        fields = ["name", "client_reference", "description", "threat_wording", "earlier_events"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "threat_wording": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class PersonForm(forms.Form):
+    user = PersonChoiceField(label=_("Person"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, people: QuerySet[User], label: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people  # type: ignore[attr-defined]
+        self.fields["user"].label = label
+
+
+class SafetyRequestForm(forms.ModelForm[SafetyRequest]):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+
+    class Meta:
+        model = SafetyRequest
+        fields = ["unit", "demand"]
+        widgets = {"demand": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "demand": _(
+                "Which measures you request and why. The employer must answer in writing "
+                "without delay (AML 6 kap. 6 a §)."
+            )
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = access.units_for(  # type: ignore[attr-defined]
+            user, Action.REQUEST_MEASURES
+        ).active_on(_today())
+
+
+class CaseRequestForm(forms.Form):
+    demand = forms.CharField(
+        label=_("Measures requested"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The employer must answer in writing without delay (AML 6 kap. 6 a §)."),
+    )
+
+
+class AnswerForm(forms.ModelForm[SafetyRequest]):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=SafetyRequest.Decision.choices, widget=forms.RadioSelect
+    )
+
+    class Meta:
+        model = SafetyRequest
+        fields = ["decision", "answer"]
+        widgets = {"answer": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].required = True
+
+
+class InboxForm(forms.Form):
+    """The inbox's filters, read from the URL so a view can be shared; bad values fall back."""
+
+    view = forms.ChoiceField(label=_("Show"), required=False, choices=[])
+    form = forms.ChoiceField(label=_("Form"), required=False, choices=[])
+    unit = forms.CharField(
+        label=_("Unit code"),
+        required=False,
+        max_length=40,
+        help_text=_("Narrows to the unit and everything below it."),
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["view"].choices = [  # type: ignore[attr-defined]
+            ("open", _("All open")),
+            ("new", _("New")),
+            ("overdue", _("Overdue")),
+            ("mine", _("Waiting on me")),
+            ("closed", _("Closed")),
+            ("all", _("All")),
+        ]
+        self.fields["sort"].choices = [  # type: ignore[attr-defined]
+            ("due", _("Deadline")),
+            ("-opened", _("Newest first")),
+            ("opened", _("Oldest first")),
+            ("state", _("Status")),
+        ]
+        self.fields["form"].choices = [("", _("All forms")), *Form.choices]  # type: ignore[attr-defined]
+
+    serious = forms.BooleanField(label=_("Only possibly serious events"), required=False)
+    number = forms.CharField(label=_("Report number"), required=False, max_length=12)

@@ -1,0 +1,229 @@
+"""Reminders and escalation, driven by `Reminder` rows with due times.
+
+A run takes the rows that are due, claims them with one conditional UPDATE (only rows nobody
+has claimed), and for each claimed row that is still relevant puts a notification in the
+responsible person's inbox and adds the next level's row: a deadline that stays unmet goes one
+level further up the tree each working day. E-mail goes out once a day as a digest per person;
+only what cannot wait (a notice to Arbetsmiljöverket due today, an unanswered request for
+measures) is e-mailed at once.
+"""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from varna.cases import rules
+from varna.cases.models import Case, DigestRun, Reminder, State
+from varna.orgs import tree
+from varna.orgs.models import Role, RoleGrant, Unit, User
+from varna.reporting.models import Notification, Report
+from varna.reporting.tasks import send_notification_email
+
+URGENT = {Reminder.Kind.NOTICE, Reminder.Kind.SAFETY_REQUEST}
+BATCH = 500
+
+
+@dataclass
+class RunResult:
+    claimed: int = 0
+    notified: int = 0
+    escalations: int = 0
+    digests: list[tuple[int, list[int]]] = field(default_factory=list)
+
+
+def due_ids(now: datetime, *, urgent_only: bool) -> list[int]:
+    """Rows whose time has come and that nobody has claimed or cancelled."""
+    rows = Reminder.objects.filter(due_at__lte=now, claimed_at=None, cancelled_at=None)
+    if urgent_only:
+        rows = rows.filter(kind__in=URGENT)
+    return list(rows.order_by("due_at").values_list("pk", flat=True)[:BATCH])
+
+
+def claim(ids: list[int], *, worker: str, now: datetime) -> list[int]:
+    """Take the rows for this worker. The condition `claimed_at IS NULL` is checked by the
+    database row by row, so when two workers race for a row exactly one of them gets it."""
+    Reminder.objects.filter(pk__in=ids, claimed_at=None, cancelled_at=None).update(
+        claimed_at=now, claimed_by=worker
+    )
+    return list(Reminder.objects.filter(pk__in=ids, claimed_by=worker).values_list("pk", flat=True))
+
+
+def _still_due(reminder: Reminder) -> bool:
+    case = reminder.case
+    match reminder.kind:
+        case Reminder.Kind.ACKNOWLEDGE:
+            return case is not None and case.state == State.RECEIVED
+        case Reminder.Kind.NOTICE:
+            return case is not None and case.notice_pending
+        case Reminder.Kind.MEASURE:
+            measure = reminder.measure
+            return measure is not None and measure.is_open and measure.case.state != State.CLOSED
+        case Reminder.Kind.SUPPORT_FOLLOW_UP:
+            support = reminder.support
+            return (
+                support is not None
+                and support.followed_up_on is None
+                and support.case.state != State.CLOSED
+            )
+        case Reminder.Kind.SAFETY_REQUEST:
+            return reminder.request is not None and not reminder.request.is_answered
+    return False
+
+
+def _unit_and_case(reminder: Reminder) -> tuple[Unit, Case | None]:
+    if reminder.case is not None:
+        return reminder.case.unit, reminder.case
+    if reminder.measure is not None:
+        return reminder.measure.case.unit, reminder.measure.case
+    if reminder.support is not None:
+        return reminder.support.case.unit, reminder.support.case
+    assert reminder.request is not None
+    return reminder.request.unit, reminder.request.case
+
+
+def managers_by_level(unit: Unit, role: str) -> list[list[User]]:
+    """Holders of `role` on `unit` and the units above it, grouped nearest first: level 0 is
+    the nearest unit that has any, level 1 the next unit above that has any, and so on."""
+    grants = (
+        RoleGrant.objects.filter(
+            unit__path__in=tree.ancestor_paths(unit.path), role=role, user__is_active=True
+        )
+        .select_related("user", "unit")
+        .order_by("-unit__depth", "user_id")
+    )
+    levels: list[list[User]] = []
+    depth = None
+    for grant in grants:
+        if grant.unit.depth != depth:
+            levels.append([])
+            depth = grant.unit.depth
+        levels[-1].append(grant.user)
+    return levels
+
+
+def recipients(reminder: Reminder) -> list[User]:
+    """Who a reminder goes to: at level 0 the person responsible (the case's handler, the
+    measure's owner), otherwise the managers that many levels further up the tree."""
+    unit, case = _unit_and_case(reminder)
+    role = Role.SECURITY if case is not None and case.security_routed else Role.MANAGER
+    levels = managers_by_level(unit, role)
+    if reminder.level == 0:
+        if reminder.measure is not None:
+            return [reminder.measure.owner]
+        if case is not None and case.handler is not None and reminder.request is None:
+            return [case.handler]
+        return levels[0] if levels else []
+    # Escalation skips the level the responsible person sits on.
+    start = 0
+    responsible = case.handler if case is not None else None
+    if reminder.measure is not None:
+        responsible = reminder.measure.owner
+    for index, people in enumerate(levels):
+        if responsible is not None and any(person.pk == responsible.pk for person in people):
+            start = index
+            break
+    target = start + reminder.level
+    return levels[target] if target < len(levels) else []
+
+
+def run(
+    now: datetime | None = None, *, worker: str | None = None, digest: bool = True
+) -> RunResult:
+    """Process what is due. With `digest`, every kind is processed and each person gets one
+    e-mail listing all their new reminders; without it, only the urgent kinds, e-mailed at once.
+    """
+    now = now or timezone.now()
+    worker = worker or uuid.uuid4().hex
+    result = RunResult()
+    ids = claim(due_ids(now, urgent_only=not digest), worker=worker, now=now)
+    result.claimed = len(ids)
+    per_person: dict[int, list[int]] = defaultdict(list)
+    immediate: list[int] = []
+    rows = Reminder.objects.filter(pk__in=ids).select_related(
+        "case__unit",
+        "case__handler",
+        "case__report",
+        "measure__owner",
+        "measure__case__unit",
+        "measure__case__handler",
+        "measure__case__report",
+        "support__case__unit",
+        "support__case__handler",
+        "support__case__report",
+        "request__unit",
+        "request__case__report",
+        "request__case__unit",
+        "request__case__handler",
+    )
+    with transaction.atomic():
+        for reminder in rows:
+            if not _still_due(reminder):
+                Reminder.objects.filter(pk=reminder.pk).update(cancelled_at=now)
+                continue
+            people = recipients(reminder)
+            _unit, case = _unit_and_case(reminder)
+            report: Report | None = case.report if case is not None else None
+            for person in people:
+                notification = Notification.objects.create(
+                    recipient=person,
+                    report=report,
+                    kind=(
+                        Notification.Kind.REMINDER
+                        if reminder.level == 0
+                        else Notification.Kind.ESCALATION
+                    ),
+                    reason=Role.MANAGER,
+                    topic=reminder.kind,
+                    in_digest=digest,
+                )
+                result.notified += 1
+                if digest:
+                    per_person[person.pk].append(notification.pk)
+                else:
+                    immediate.append(notification.pk)
+            if people:
+                # The next level, in case this one does not act either.
+                Reminder.objects.create(
+                    kind=reminder.kind,
+                    case=reminder.case,
+                    measure=reminder.measure,
+                    support=reminder.support,
+                    request=reminder.request,
+                    level=reminder.level + 1,
+                    due_at=rules.escalation_due(now),
+                )
+                result.escalations += reminder.level > 0
+        from varna.cases.tasks import send_digest_email
+
+        for person_pk, notification_ids in per_person.items():
+            send_digest_email.enqueue(person_pk, notification_ids)
+            result.digests.append((person_pk, notification_ids))
+        for notification_id in immediate:
+            send_notification_email.enqueue(notification_id)
+    return result
+
+
+def claim_digest_day(now: datetime, worker: str) -> bool:
+    """Whether this run sends today's digest: the first run at or after the digest hour inserts
+    the day's row; every other run, on any worker, fails to and sends only urgent reminders."""
+    local = timezone.localtime(now)
+    if local.hour < settings.VARNA_DIGEST_HOUR:
+        return False
+    try:
+        with transaction.atomic():
+            DigestRun.objects.create(day=local.date(), worker=worker)
+    except IntegrityError:
+        return False
+    return True
+
+
+def tick(now: datetime | None = None) -> RunResult:
+    """One run of the background worker: the digest once a day, urgent reminders every time."""
+    now = now or timezone.now()
+    worker = uuid.uuid4().hex
+    return run(now, worker=worker, digest=claim_digest_day(now, worker))

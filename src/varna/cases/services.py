@@ -1,0 +1,728 @@
+"""Writes for case handling. Each service locks the case, checks the rule, changes it and writes
+its timeline event in one transaction; a refused step raises ValidationError and changes nothing.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from varna.cases import rules
+from varna.cases.models import (
+    ActorDetails,
+    Assignment,
+    Case,
+    CaseEvent,
+    Measure,
+    PoliceDecision,
+    Reminder,
+    SafetyRequest,
+    State,
+    Support,
+)
+from varna.orgs import access, tree
+from varna.orgs.access import Action
+from varna.orgs.models import Role, RoleGrant, Unit, User
+from varna.reporting.models import Notification, Report
+from varna.reporting.services import _nearest
+from varna.reporting.tasks import send_notification_email
+
+Kind = CaseEvent.Kind
+
+# The only steps a case can take; anything else is refused.
+TRANSITIONS: dict[str, set[str]] = {
+    State.RECEIVED: {State.ACKNOWLEDGED},
+    State.ACKNOWLEDGED: {State.INVESTIGATED},
+    State.INVESTIGATED: {State.MEASURES_DECIDED},
+    State.MEASURES_DECIDED: {State.FOLLOWED_UP},
+    State.FOLLOWED_UP: {State.CLOSED},
+    State.CLOSED: {State.ACKNOWLEDGED},  # reopened
+}
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _locked(case: Case) -> Case:
+    """The case row locked for this transaction, fresh from the database."""
+    return Case.objects.select_for_update().select_related("report", "unit").get(pk=case.pk)
+
+
+def _event(
+    case: Case,
+    by: User | None,
+    kind: str,
+    at: datetime,
+    *,
+    note: str = "",
+    for_employee: bool = False,
+    from_state: str = "",
+    to_state: str = "",
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        actor=by,
+        kind=kind,
+        at=at,
+        note=note,
+        for_employee=for_employee,
+        from_state=from_state,
+        to_state=to_state,
+    )
+
+
+def _move(case: Case, by: User, to: State, kind: str, at: datetime, note: str = "") -> None:
+    if to not in TRANSITIONS[case.state]:
+        raise ValidationError(
+            _("A case that is “%(state)s” cannot become “%(to)s”."),
+            code="invalid_transition",
+            params={"state": case.get_state_display(), "to": to.label},
+        )
+    _event(case, by, kind, at, note=note, for_employee=True, from_state=case.state, to_state=to)
+    case.state = to
+
+
+def _not_closed(case: Case) -> None:
+    if case.state == State.CLOSED:
+        raise ValidationError(_("The case is closed. Reopen it first."), code="closed")
+
+
+def _remind(kind: str, due_at: datetime, **refs: Any) -> Reminder:
+    return Reminder.objects.create(kind=kind, due_at=due_at, **refs)
+
+
+def _cancel(at: datetime, **refs: Any) -> None:
+    Reminder.objects.filter(cancelled_at=None, **refs).update(cancelled_at=at)
+
+
+def refresh_due(case: Case) -> None:
+    """Store the case's earliest open deadline, which the inbox sorts on."""
+    deadlines: list[datetime] = []
+    if case.state == State.RECEIVED:
+        deadlines.append(case.acknowledge_due_at)
+    if case.notice_pending and case.notice_due_at:
+        deadlines.append(case.notice_due_at)
+    if case.state != State.CLOSED:
+        first_measure = (
+            case.measures.filter(status__in=[Measure.Status.PLANNED, Measure.Status.IN_PROGRESS])
+            .order_by("due_on")
+            .values_list("due_on", flat=True)
+            .first()
+        )
+        if first_measure:
+            deadlines.append(rules.end_of_day(first_measure))
+        first_follow_up = (
+            case.supports.filter(follow_up_due_on__isnull=False, followed_up_on=None)
+            .order_by("follow_up_due_on")
+            .values_list("follow_up_due_on", flat=True)
+            .first()
+        )
+        if first_follow_up:
+            deadlines.append(rules.end_of_day(first_follow_up))
+    request_at = (
+        case.safety_requests.filter(answered_on=None)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if request_at:
+        deadlines.append(request_at)
+    case.next_due_at = min(deadlines) if deadlines else None
+
+
+# Opening ----------------------------------------------------------------------------------
+
+
+def open_case(report: Report) -> Case:
+    """Open the case of a new report (called inside the report's own transaction)."""
+    opened = report.submitted_at
+    if report.route_to_security:
+        handlers = _nearest(report.unit, Role.SECURITY)
+    else:
+        handlers = _nearest(report.unit, Role.MANAGER)
+    handler = next((user for user, _role in handlers if user.pk != report.reporter_id), None)
+    reasons = rules.serious_reasons(report)
+    case = Case(
+        report=report,
+        unit=report.unit,
+        main_form=report.main_form,
+        security_routed=report.route_to_security,
+        opened_at=opened,
+        handler=handler,
+        acknowledge_due_at=rules.acknowledge_due(opened),
+        serious_reasons=reasons,
+        notice_due_at=rules.end_of_day(timezone.localdate(opened)) if reasons else None,
+        injury=rules.has_injury(report),
+    )
+    refresh_due(case)
+    case.save(force_insert=True)
+    _event(case, report.reporter, Kind.OPENED, opened, for_employee=True, to_state=State.RECEIVED)
+    _remind(Reminder.Kind.ACKNOWLEDGE, case.acknowledge_due_at, case=case)
+    if reasons:
+        _remind_notice(case, opened)
+    return case
+
+
+def _remind_notice(case: Case, at: datetime) -> None:
+    """A notice that is due today: remind within two hours, by the end of the day at the latest."""
+    assert case.notice_due_at is not None
+    _remind(Reminder.Kind.NOTICE, min(at + timedelta(hours=2), case.notice_due_at), case=case)
+
+
+# The workflow -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def acknowledge(case: Case, *, by: User, note: str = "", now: datetime | None = None) -> Case:
+    """The manager has contacted the employee."""
+    at = _now(now)
+    case = _locked(case)
+    _move(case, by, State.ACKNOWLEDGED, Kind.ACKNOWLEDGED, at, note)
+    case.acknowledged_at = at
+    _cancel(at, case=case, kind=Reminder.Kind.ACKNOWLEDGE)
+    return _save(case)
+
+
+INVESTIGATION_FIELDS = [
+    "what_happened",
+    "causes",
+    "causes_other",
+    "recurrence_risk",
+    "decision_influenced",
+]
+
+
+@transaction.atomic
+def save_investigation(
+    case: Case, *, by: User, data: dict[str, Any], now: datetime | None = None
+) -> Case:
+    """Record what happened, why it could happen, the risk of recurrence, any influence."""
+    at = _now(now)
+    case = _locked(case)
+    _not_closed(case)
+    for field in INVESTIGATION_FIELDS:
+        if field in data:
+            setattr(case, field, data[field])
+    _event(case, by, Kind.INVESTIGATION_SAVED, at)
+    return _save(case)
+
+
+@transaction.atomic
+def finish_investigation(case: Case, *, by: User, now: datetime | None = None) -> Case:
+    at = _now(now)
+    case = _locked(case)
+    if case.state == State.ACKNOWLEDGED and not (case.what_happened and case.recurrence_risk):
+        raise ValidationError(
+            _("Describe what happened and the risk that it happens again first."),
+            code="investigation_incomplete",
+        )
+    _move(case, by, State.INVESTIGATED, Kind.INVESTIGATED, at)
+    return _save(case)
+
+
+def _has_measures(case: Case) -> bool:
+    return case.measures.exclude(status=Measure.Status.CANCELLED).exists()
+
+
+@transaction.atomic
+def decide_measures(
+    case: Case, *, by: User, no_measures_reason: str = "", now: datetime | None = None
+) -> Case:
+    """Measures are decided, or it is recorded why none are needed."""
+    at = _now(now)
+    case = _locked(case)
+    reason = no_measures_reason.strip()
+    if case.state == State.INVESTIGATED and not _has_measures(case) and not reason:
+        raise ValidationError(
+            _("Add at least one measure, or write why no measures are needed."),
+            code="no_measures",
+        )
+    _move(case, by, State.MEASURES_DECIDED, Kind.MEASURES_DECIDED, at)
+    if reason:
+        case.no_measures_reason = reason
+        _event(case, by, Kind.NO_MEASURES, at, note=reason, for_employee=True)
+    return _save(case)
+
+
+@transaction.atomic
+def follow_up(case: Case, *, by: User, note: str, now: datetime | None = None) -> Case:
+    """The measures have been followed up: did they work, is more needed."""
+    at = _now(now)
+    case = _locked(case)
+    note = note.strip()
+    if not note:
+        raise ValidationError(_("Write how the measures were followed up."), code="required")
+    _move(case, by, State.FOLLOWED_UP, Kind.FOLLOWED_UP, at, note)
+    case.follow_up_note = note
+    return _save(case)
+
+
+def closing_problems(case: Case) -> list[str]:
+    """What still stands in the way of closing the case (empty when it may be closed)."""
+    problems = []
+    if not _has_measures(case) and not case.no_measures_reason:
+        problems.append(_("Decide measures, or record why none are needed."))
+    if case.measures.filter(
+        status__in=[Measure.Status.PLANNED, Measure.Status.IN_PROGRESS]
+    ).exists():
+        problems.append(_("Every measure must be done or cancelled."))
+    if not case.police_decision:
+        problems.append(_("Record the decision on a police report."))
+    if case.notice_pending:
+        problems.append(_("Record the notice to Arbetsmiljöverket, or why none is needed."))
+    if case.safety_requests.filter(answered_on=None).exists():
+        problems.append(_("Answer the safety representative's request for measures."))
+    return problems
+
+
+@transaction.atomic
+def close(case: Case, *, by: User, outcome: str = "", now: datetime | None = None) -> Case:
+    """Close the case; the outcome is what the employee is told."""
+    at = _now(now)
+    case = _locked(case)
+    problems = closing_problems(case) if case.state == State.FOLLOWED_UP else []
+    if problems:
+        raise ValidationError(problems, code="cannot_close")
+    _move(case, by, State.CLOSED, Kind.CLOSED, at, outcome.strip())
+    case.closed_at = at
+    case.outcome = outcome.strip()
+    _cancel(at, case=case)
+    _cancel(at, measure__case=case)
+    _cancel(at, support__case=case)
+    return _save(case)
+
+
+@transaction.atomic
+def reopen(case: Case, *, by: User, reason: str, now: datetime | None = None) -> Case:
+    at = _now(now)
+    case = _locked(case)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Write why the case is reopened."), code="required")
+    _move(case, by, State.ACKNOWLEDGED, Kind.REOPENED, at, reason)
+    case.closed_at = None
+    return _save(case)
+
+
+def _save(case: Case) -> Case:
+    refresh_due(case)
+    case.save()
+    return case
+
+
+# Measures ---------------------------------------------------------------------------------
+
+
+def _check_owner(owner: User | None, case: Case) -> None:
+    if owner is None or not owner.is_active:
+        raise ValidationError({"owner": _("Choose who is responsible for the measure.")})
+
+
+@transaction.atomic
+def add_measure(
+    case: Case, *, by: User, data: dict[str, Any], now: datetime | None = None
+) -> Measure:
+    at = _now(now)
+    case = _locked(case)
+    _not_closed(case)
+    _check_owner(data.get("owner"), case)
+    measure = Measure.objects.create(case=case, **data)
+    _event(
+        case,
+        by,
+        Kind.MEASURE_ADDED,
+        at,
+        note=str(measure.get_kind_display()),
+        for_employee=measure.concerns_employee,
+    )
+    _remind(Reminder.Kind.MEASURE, rules.end_of_day(measure.due_on), measure=measure)
+    _save(case)
+    return measure
+
+
+@transaction.atomic
+def update_measure(
+    measure: Measure, *, by: User, data: dict[str, Any], now: datetime | None = None
+) -> Measure:
+    """Change a measure's status, due date or follow-up; done measures stop reminding."""
+    at = _now(now)
+    case = _locked(measure.case)
+    _not_closed(case)
+    measure = Measure.objects.select_for_update().get(pk=measure.pk)
+    old_due = measure.due_on
+    if "owner" in data:
+        _check_owner(data["owner"], case)
+    for field, value in data.items():
+        setattr(measure, field, value)
+    if measure.status == Measure.Status.DONE and measure.done_on is None:
+        measure.done_on = timezone.localdate(at)
+    measure.save()
+    if not measure.is_open or measure.due_on != old_due:
+        _cancel(at, measure=measure)
+    if measure.is_open and measure.due_on != old_due:
+        _remind(Reminder.Kind.MEASURE, rules.end_of_day(measure.due_on), measure=measure)
+    _event(
+        case,
+        by,
+        Kind.MEASURE_CHANGED,
+        at,
+        note=f"{measure.get_kind_display()}: {measure.get_status_display()}",
+        for_employee=measure.concerns_employee,
+    )
+    _save(case)
+    return measure
+
+
+# Police, authorities ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_police(
+    case: Case, *, by: User, data: dict[str, Any], now: datetime | None = None
+) -> Case:
+    """The decision on a police report, and later its date, reference and outcome."""
+    at = _now(now)
+    case = _locked(case)
+    decision = data.get("police_decision", "")
+    errors: dict[str, str] = {}
+    if decision == PoliceDecision.NO_REPORT and not data.get("police_no_report_reason", "").strip():
+        errors["police_no_report_reason"] = _("Write why no police report is made.")
+    if decision == PoliceDecision.NO_REPORT and (
+        data.get("police_filed_on") or data.get("police_reference")
+    ):
+        errors["police_decision"] = _("A report that was filed cannot also be “no report”.")
+    filed_on = data.get("police_filed_on")
+    if filed_on and filed_on > timezone.localdate(at):
+        errors["police_filed_on"] = _("The date a report was filed cannot be in the future.")
+    if data.get("police_reference") and not filed_on:
+        errors["police_filed_on"] = _("Give the date the report was filed.")
+    if errors:
+        raise ValidationError(errors)
+    for field in (
+        "police_decision",
+        "police_no_report_reason",
+        "police_filed_on",
+        "police_reference",
+        "police_outcome",
+    ):
+        if field in data:
+            setattr(case, field, data[field])
+    if case.police_decision != PoliceDecision.NO_REPORT:
+        case.police_no_report_reason = ""
+    _event(
+        case, by, Kind.POLICE, at, note=str(case.get_police_decision_display()), for_employee=True
+    )
+    return _save(case)
+
+
+@transaction.atomic
+def flag_serious(
+    case: Case, *, by: User, reasons: Iterable[str], now: datetime | None = None
+) -> Case:
+    """The handler judges the event possibly serious for a reason the report did not show."""
+    at = _now(now)
+    case = _locked(case)
+    _not_closed(case)
+    added = [reason for reason in reasons if reason not in case.serious_reasons]
+    if not added:
+        raise ValidationError(_("Choose why the event may be serious."), code="required")
+    case.serious_reasons = [*case.serious_reasons, *added]
+    case.not_serious_reason = ""
+    if case.notice_due_at is None or case.notice_sent_at is None:
+        case.notice_due_at = rules.end_of_day(timezone.localdate(at))
+        _cancel(at, case=case, kind=Reminder.Kind.NOTICE)
+        _remind_notice(case, at)
+    labels = ", ".join(str(rules.Serious(reason).label) for reason in added)
+    _event(case, by, Kind.SERIOUS_FLAGGED, at, note=labels)
+    return _save(case)
+
+
+@transaction.atomic
+def record_notice(
+    case: Case,
+    *,
+    by: User,
+    sent_at: datetime,
+    reference: str = "",
+    now: datetime | None = None,
+) -> Case:
+    """Who sent the notice to Arbetsmiljöverket, when, and their reference."""
+    at = _now(now)
+    case = _locked(case)
+    if not case.is_serious:
+        raise ValidationError(_("The event is not marked as possibly serious."), code="invalid")
+    if sent_at > at + timedelta(minutes=5):
+        raise ValidationError(
+            {"sent_at": _("The time the notice was sent cannot be in the future.")}
+        )
+    case.notice_sent_at = sent_at
+    case.notice_sent_by = by
+    case.notice_reference = reference.strip()
+    case.not_serious_reason = ""
+    _cancel(at, case=case, kind=Reminder.Kind.NOTICE)
+    _event(case, by, Kind.NOTICE_SENT, at, note=case.notice_reference)
+    return _save(case)
+
+
+@transaction.atomic
+def record_not_serious(case: Case, *, by: User, reason: str, now: datetime | None = None) -> Case:
+    """The handler assessed that the event does not need a notice, and why."""
+    at = _now(now)
+    case = _locked(case)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Write why no notice is needed.")})
+    if case.notice_sent_at is not None:
+        raise ValidationError(_("The notice has already been sent."), code="invalid")
+    case.not_serious_reason = reason
+    _cancel(at, case=case, kind=Reminder.Kind.NOTICE)
+    _event(case, by, Kind.NOT_SERIOUS, at, note=reason)
+    return _save(case)
+
+
+@transaction.atomic
+def record_insurance(
+    case: Case,
+    *,
+    by: User,
+    injury_report_on: date | None,
+    afa_informed_on: date | None,
+    now: datetime | None = None,
+) -> Case:
+    """The work-injury report to Försäkringskassan and the AFA reminder to the employee."""
+    at = _now(now)
+    case = _locked(case)
+    today = timezone.localdate(at)
+    errors = {
+        field: _("The date cannot be in the future.")
+        for field, value in (
+            ("injury_report_on", injury_report_on),
+            ("afa_informed_on", afa_informed_on),
+        )
+        if value and value > today
+    }
+    if errors:
+        raise ValidationError(errors)
+    case.injury = True
+    case.injury_report_on = injury_report_on
+    case.afa_informed_on = afa_informed_on
+    _event(case, by, Kind.INSURANCE, at)
+    return _save(case)
+
+
+# Support ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def offer_support(
+    case: Case,
+    *,
+    by: User,
+    kind: str,
+    offered_on: date,
+    note: str = "",
+    now: datetime | None = None,
+) -> Support:
+    at = _now(now)
+    case = _locked(case)
+    _not_closed(case)
+    support = Support.objects.create(case=case, kind=kind, offered_on=offered_on, note=note)
+    _event(case, by, Kind.SUPPORT, at, note=_("Offered: %s") % support.get_kind_display())
+    _save(case)
+    return support
+
+
+@transaction.atomic
+def update_support(
+    support: Support,
+    *,
+    by: User,
+    status: str,
+    given_on: date | None = None,
+    followed_up_on: date | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Support:
+    """Accepted, declined or given; given support gets a follow-up contact one to two weeks
+    later, reminded like any deadline."""
+    at = _now(now)
+    case = _locked(support.case)
+    support = Support.objects.select_for_update().get(pk=support.pk)
+    today = timezone.localdate(at)
+    if status == Support.Status.GIVEN and given_on is None:
+        given_on = today
+    for field, value in (("given_on", given_on), ("followed_up_on", followed_up_on)):
+        if value and value > today:
+            raise ValidationError({field: _("The date cannot be in the future.")})
+        if value and value < support.offered_on:
+            raise ValidationError({field: _("The date cannot be before the support was offered.")})
+    support.status = status
+    support.given_on = given_on if status == Support.Status.GIVEN else None
+    if note is not None:
+        support.note = note
+    if support.given_on and support.follow_up_due_on is None:
+        support.follow_up_due_on = support.given_on + timedelta(
+            days=settings.VARNA_SUPPORT_FOLLOW_UP_DAYS
+        )
+        _remind(
+            Reminder.Kind.SUPPORT_FOLLOW_UP,
+            rules.start_of_day(support.follow_up_due_on),
+            support=support,
+        )
+    if followed_up_on:
+        support.followed_up_on = followed_up_on
+        _cancel(at, support=support)
+    support.save()
+    _event(
+        case,
+        by,
+        Kind.SUPPORT,
+        at,
+        note=f"{support.get_kind_display()}: {support.get_status_display()}",
+    )
+    _save(case)
+    return support
+
+
+# The actor, comments, people --------------------------------------------------------------
+
+ACTOR_FIELDS = ["name", "client_reference", "description", "threat_wording", "earlier_events"]
+
+
+@transaction.atomic
+def save_actor(
+    case: Case, *, by: User, data: dict[str, Any], now: datetime | None = None
+) -> ActorDetails:
+    """The personal data about who did it: the timeline records that it changed, not what."""
+    at = _now(now)
+    case = _locked(case)
+    details, _created = ActorDetails.objects.update_or_create(
+        case=case, defaults={field: data.get(field, "") for field in ACTOR_FIELDS}
+    )
+    _event(case, by, Kind.ACTOR, at)
+    return details
+
+
+@transaction.atomic
+def comment(case: Case, *, by: User, text: str, now: datetime | None = None) -> CaseEvent:
+    at = _now(now)
+    case = _locked(case)
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write a comment.")})
+    return _event(case, by, Kind.COMMENT, at, note=text)
+
+
+@transaction.atomic
+def assign(case: Case, *, by: User, user: User, now: datetime | None = None) -> Assignment:
+    """Give the case to a security coordinator or investigator whose grant covers its unit."""
+    at = _now(now)
+    case = _locked(case)
+    grant = (
+        RoleGrant.objects.filter(
+            user=user,
+            role__in=[Role.SECURITY, Role.INVESTIGATOR],
+            unit__path__in=tree.ancestor_paths(case.unit.path),
+        )
+        .order_by("role")
+        .first()
+    )
+    if grant is None or not user.is_active:
+        raise ValidationError(
+            {"user": _("Only a security coordinator or investigator for this unit can be chosen.")}
+        )
+    assignment, _created = Assignment.objects.get_or_create(
+        case=case, user=user, defaults={"role": grant.role, "assigned_by": by}
+    )
+    _event(case, by, Kind.ASSIGNED, at, note=f"{user.get_full_name()} ({grant.get_role_display()})")
+    return assignment
+
+
+@transaction.atomic
+def set_handler(case: Case, *, by: User, user: User, now: datetime | None = None) -> Case:
+    """Hand the case to another manager whose grant covers the unit (a deputy, a manager above)."""
+    at = _now(now)
+    case = _locked(case)
+    if not user.is_active or not access.can(user, Action.HANDLE_CASE, case):
+        raise ValidationError({"handler": _("Only a manager of this unit can handle the case.")})
+    case.handler = user
+    _event(case, by, Kind.HANDLER, at, note=user.get_full_name())
+    return _save(case)
+
+
+# The safety representative's request (AML 6 kap. 6 a §) ------------------------------------
+
+
+@transaction.atomic
+def request_measures(
+    *, by: User, unit: Unit, demand: str, case: Case | None = None, now: datetime | None = None
+) -> SafetyRequest:
+    """Record a formal request; the employer must answer in writing without delay, so the
+    managers are told at once and it counts as overdue until answered."""
+    at = _now(now)
+    demand = demand.strip()
+    if not demand:
+        raise ValidationError({"demand": _("Write which measures you request.")})
+    if not access.can(by, Action.REQUEST_MEASURES, unit):
+        raise ValidationError({"unit": _("You are not a safety representative for this unit.")})
+    if case is not None:
+        case = _locked(case)
+        unit = case.unit
+    request = SafetyRequest.objects.create(unit=unit, case=case, requested_by=by, demand=demand)
+    if case is not None:
+        _event(case, by, Kind.REQUEST, at, note=demand)
+        _save(case)
+    _remind(Reminder.Kind.SAFETY_REQUEST, at, request=request)
+    managers = [user for user, _role in _nearest(unit, Role.MANAGER) if user.pk != by.pk]
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                report=case.report if case else None,
+                kind=Notification.Kind.SAFETY_REQUEST,
+                reason=Role.MANAGER,
+                topic=Reminder.Kind.SAFETY_REQUEST,
+            )
+            for user in managers
+        ]
+    )
+    for notification in notifications:
+        send_notification_email.enqueue(notification.pk)
+    return request
+
+
+@transaction.atomic
+def answer_request(
+    request: SafetyRequest,
+    *,
+    by: User,
+    decision: str,
+    answer: str,
+    now: datetime | None = None,
+) -> SafetyRequest:
+    at = _now(now)
+    request = SafetyRequest.objects.select_for_update().get(pk=request.pk)
+    answer = answer.strip()
+    if request.is_answered:
+        raise ValidationError(_("The request has already been answered."), code="answered")
+    if not answer:
+        raise ValidationError({"answer": _("Write the employer's answer.")})
+    if not access.can(by, Action.HANDLE_CASE, request):
+        raise ValidationError(_("Only a manager of the unit can answer."), code="forbidden")
+    request.answer = answer
+    request.decision = decision
+    request.answered_on = timezone.localdate(at)
+    request.answered_by = by
+    request.save()
+    _cancel(at, request=request)
+    if request.case is not None:
+        case = _locked(request.case)
+        _event(case, by, Kind.REQUEST_ANSWERED, at, note=answer)
+        _save(case)
+    return request

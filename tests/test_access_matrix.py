@@ -16,7 +16,9 @@ from varna.audit.models import SecurityEvent
 from varna.orgs import tree
 from varna.orgs.demo import LOGINS
 from varna.orgs.models import Employment, Headcount, RoleGrant, Unit
-from varna.reporting.models import Notification, Report, new_code
+from varna.cases import services as case_services
+from varna.cases.models import Case, SafetyRequest
+from varna.reporting.models import Notification, ReadLog, Report, new_code
 
 ANONYMOUS = "anonymous"
 ROLES = [login.username for login in LOGINS] + [ANONYMOUS]
@@ -73,7 +75,34 @@ def _routed_copy(report: Report) -> Report:
     report.main_form = "corruption"
     report.route_to_security = True
     report.save()
+    case_services.open_case(report)
     return report
+
+
+def case_code_in(code: str, *, security: bool = False) -> str:
+    report = report_in(code, security=security)
+    assert Case.objects.filter(report=report).exists()
+    return str(report.code)
+
+
+def request_in(code: str) -> SafetyRequest:
+    unit = Unit.objects.get(code=code)
+    cast = [login.username for login in LOGINS]
+    requester = (
+        Employment.objects.filter(tree.subtree_q(unit.path, "unit__path"))
+        .exclude(user__username__in=cast)
+        .order_by("pk")
+        .first()
+    )
+    assert requester is not None
+    return SafetyRequest.objects.create(
+        unit=unit, requested_by=requester.user, demand="Larm i receptionen"
+    )
+
+
+def read_in(code: str) -> ReadLog:
+    report = report_in(code)
+    return ReadLog.objects.create(user=report.reporter, report=report, part="case", role="manager")
 
 
 def notification_in(code: str) -> Notification:
@@ -90,6 +119,7 @@ OBJECTS: dict[str, Callable[[str], Any]] = {
     "user": lambda code: in_subtree(Employment, code).user,
     "securityevent": security_event_in,
     "notification": notification_in,
+    "readlog": read_in,
 }
 
 # Who reads an ordinary report (not corruption, not sent to security) in their own subtree.
@@ -103,13 +133,29 @@ REPORT_READERS = {
 }
 # Who reads a report sent to security in their own subtree.
 SECURITY_READERS = {"sakerhet"}
+MANAGERS = {"forste", "enhetschef", "forvaltningschef", "chef.mottagning", "chef.grannby"}
+# Who opens a line case: its managers, the safety representative, HR (support parts).
+CASE_READERS = REPORT_READERS | {"hr"}
+# Who has case work anywhere (the inbox): managers, safety representatives, HR, security.
+CASE_WORKERS = MANAGERS | {"skyddsombud", "hr", "sakerhet"}
 
 
-def readers(who: set[str]) -> Callable[[str, str], int]:
+def anywhere(who: set[str], ok: int = 200) -> Callable[[str, str], int]:
+    """Pages that list only what the user may see: open to `who` wherever they are."""
+
     def expect(role: str, where: str) -> int:
         if role == ANONYMOUS:
             return 302
-        return 200 if where == "own" and role in who else 404
+        return ok if role in who else 404
+
+    return expect
+
+
+def readers(who: set[str], ok: int = 200) -> Callable[[str, str], int]:
+    def expect(role: str, where: str) -> int:
+        if role == ANONYMOUS:
+            return 302
+        return ok if where == "own" and role in who else 404
 
     return expect
 
@@ -198,6 +244,36 @@ MATRIX: dict[str, Route] = {
         kwargs=lambda code: {"code": report_in(code, security=True).code},
         url_name="reporting:detail",
     ),
+    "cases:inbox": Route(anywhere(CASE_WORKERS)),
+    "cases:detail": Route(readers(CASE_READERS), kwargs=lambda code: {"code": case_code_in(code)}),
+    "cases:detail (security)": Route(
+        readers(SECURITY_READERS),
+        kwargs=lambda code: {"code": case_code_in(code, security=True)},
+        url_name="cases:detail",
+    ),
+    "cases:police_draft": Route(
+        readers(MANAGERS), kwargs=lambda code: {"code": case_code_in(code)}
+    ),
+    # A comment: managers and the safety representative of the unit; a success redirects.
+    "cases:step": Route(
+        readers(MANAGERS | {"skyddsombud"}, 302),
+        method="post",
+        kwargs=lambda code: {"code": case_code_in(code), "step": "comment"},
+        data={"text": "Vi behöver larm i receptionen."},
+    ),
+    # Handling steps are for handlers only: a safety representative gets 404, not a form.
+    "cases:step (handler)": Route(
+        readers(MANAGERS),
+        method="post",
+        kwargs=lambda code: {"code": case_code_in(code), "step": "police"},
+        data={"police_decision": "no_report"},
+        url_name="cases:step",
+    ),
+    "cases:requests": Route(anywhere(MANAGERS | {"skyddsombud"})),
+    "cases:request_new": Route(anywhere({"skyddsombud"})),
+    "cases:request": Route(
+        readers(MANAGERS | {"skyddsombud"}), kwargs=lambda code: {"pk": request_in(code).pk}
+    ),
     "admin:index": Route(administrator(object_scoped=False)),
     "admin:login": Route(lambda role, where: 302),
     "admin:logout": Route(administrator(302, object_scoped=False), method="post"),
@@ -224,6 +300,7 @@ MATRIX: dict[str, Route] = {
     **admin_model_routes("orgs", "rolegrant"),
     **admin_model_routes("audit", "securityevent", read_only=True),
     **admin_model_routes("reporting", "notification", read_only=True),
+    **admin_model_routes("reporting", "readlog", read_only=True),
 }
 
 

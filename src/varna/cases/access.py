@@ -19,12 +19,10 @@ from varna.cases.models import Assignment, Case, SafetyRequest
 from varna.orgs import access, tree
 from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Role, RoleGrant, Unit, User
-from varna.reporting.models import ReadLog
 from varna.reporting.taxonomy import Form
 
 access.register_scoped(Case, "unit__path")
 access.register_scoped(SafetyRequest, "unit__path")
-access.register_scoped(ReadLog, "report__unit__path")
 
 
 class Capacity(StrEnum):

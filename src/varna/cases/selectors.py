@@ -11,7 +11,7 @@ from varna.cases.models import OPEN_STATES, Case, CaseEvent, Measure, State
 from varna.orgs import tree
 from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
-from varna.reporting.models import ReadLog, Report
+from varna.reporting.models import ReadLog
 
 SORTS = {
     "due": ("next_due_at", "-opened_at"),
@@ -76,15 +76,14 @@ def timeline(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor")
 
 
-def employee_view(report: Report) -> dict[str, object]:
-    """What the reporter sees of their case: status, the steps taken, measures concerning them."""
-    case = Case.objects.filter(report=report).first()
-    if case is None:
-        return {}
+def employee_view(case: Case) -> dict[str, object]:
+    """What the reporter sees of their case: status, the steps taken, measures concerning them,
+    and the support offered to them."""
     return {
         "case": case,
         "steps": case.events.filter(for_employee=True),
         "measures": case.measures.filter(scope=Measure.Scope.INDIVIDUAL).select_related("owner"),
+        "supports": case.supports.all(),
     }
 
 

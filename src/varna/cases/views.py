@@ -24,6 +24,7 @@ from varna.orgs import access as org_access
 from varna.orgs.access import Action
 from varna.orgs.models import Unit, User
 from varna.reporting import selectors as report_selectors
+from varna.reporting.models import Notification
 from varna.reporting.services import record_read
 
 FormFactory = Callable[[Case, Any], django_forms.BaseForm]
@@ -489,6 +490,10 @@ def request_list(request: HttpRequest) -> HttpResponse:
         access.visible_requests(request.user)
         .select_related("unit", "case__report", "requested_by", "answered_by")
         .order_by("answered_on", "-created_at")
+    )
+    # Notices about requests on a unit (not a case) are read here.
+    Notification.objects.filter(recipient=request.user.pk, report=None, read_at=None).update(
+        read_at=timezone.now()
     )
     page = Paginator(items, 25).get_page(request.GET.get("sida"))
     return render(request, "cases/request_list.html", {"page": page, "may_request": may_request})

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from varna.audit.models import SecurityEvent
 from varna.audit.selectors import visible_security_events
+from varna.cases import access as case_access
+from varna.cases import selectors as case_selectors
 from varna.orgs import access, selectors
 from varna.orgs.access import Action
 from varna.orgs.models import Role
@@ -34,6 +36,8 @@ def start(request: HttpRequest) -> HttpResponse:
             .select_related("report", "report__unit")
             .order_by("-created_at")[:10]
         )
+    if case_access.may_use_inbox(user):
+        context["case_counts"] = case_selectors.counts(user)
     if access.can(user, Action.ADMINISTER):
         managed = access.units_for(user, Action.ADMINISTER)
         year = timezone.localdate().year

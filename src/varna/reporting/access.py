@@ -8,11 +8,12 @@ from django.http import Http404
 from varna.orgs import access
 from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Employment, Unit, User
-from varna.reporting.models import Notification, Report
+from varna.reporting.models import Notification, ReadLog, Report
 from varna.reporting.taxonomy import Form
 
 access.register_scoped(Report, "unit__path")
 access.register_scoped(Notification, "report__unit__path")
+access.register_scoped(ReadLog, "report__unit__path")
 
 # A report that goes to security, chosen by the reporter or by its form.
 SECURITY_ROUTED = Q(route_to_security=True) | Q(main_form=Form.CORRUPTION)

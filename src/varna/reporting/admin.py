@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from varna.core.admin import ReadOnlyAdminMixin
 from varna.orgs.admin import ScopedAdmin
-from varna.reporting.models import Notification
+from varna.reporting.models import Notification, ReadLog
 from varna.reporting.tasks import send_notification_email
 
 
@@ -51,3 +51,25 @@ class NotificationAdmin(ReadOnlyAdminMixin, ScopedAdmin):
             % {"n": len(ids)},
             messages.SUCCESS,
         )
+
+
+@admin.register(ReadLog)
+class ReadLogAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    """Who opened which part of which report or case, for the data protection officer's
+    audit. Search by person or report number; nothing here can be changed or deleted."""
+
+    list_display = ["created_at", "user", "report_number", "role", "part"]
+    list_filter = ["role", "part", "created_at"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "report__number"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "user", "report_number", "role", "part"]
+    readonly_fields = fields
+    list_per_page = 100
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("user", "report")
+
+    @admin.display(description=_("report number"), ordering="report__number")
+    def report_number(self, obj: ReadLog) -> str:
+        return str(obj.report.number)

@@ -213,11 +213,16 @@ class Notification(TimeStampedModel):
 class ReadLog(models.Model):
     """Who read which part of which report, and when. Rows are only ever added."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("read at"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reads")
-    part = models.CharField(max_length=30)
-    role = models.CharField(max_length=20)
+    part = models.CharField(_("part"), max_length=30)
+    role = models.CharField(_("capacity"), max_length=20)
 
     class Meta:
         verbose_name = _("read log entry")

@@ -10,6 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from varna.cases import access as case_access
+from varna.cases import selectors as case_selectors
+from varna.cases.models import Case
 from varna.orgs.models import Employment, User
 from varna.reporting import access, guidance, selectors, services
 from varna.reporting.forms import ReportForm
@@ -211,12 +214,17 @@ def report_detail(request: HttpRequest, code: str) -> HttpResponse:
         part="report+actor" if show_actor else "report",
         role=role,
     )
+    own = access.is_own(request.user, report)
+    case = Case.objects.filter(report=report).prefetch_related("assignments").first()
     context = {
         "report": report,
         "show_actor": show_actor,
-        "is_own": access.is_own(request.user, report),
+        "is_own": own,
+        # The employee follows the handling here: status, steps, measures concerning them.
+        "progress": case_selectors.employee_view(case) if own and case else None,
+        "opens_case": case is not None and case_access.capacity(request.user, case) is not None,
         "labels": selectors.labels_for(report),
-        "readers": selectors.readers_of(report) if access.is_own(request.user, report) else None,
+        "readers": selectors.readers_of(report) if own else None,
     }
     return render(request, "reporting/report_detail.html", context)
 

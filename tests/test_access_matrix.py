@@ -13,11 +13,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from varna.audit.models import SecurityEvent
+from varna.cases import services as case_services
+from varna.cases.models import Case, SafetyRequest
 from varna.orgs import tree
 from varna.orgs.demo import LOGINS
 from varna.orgs.models import Employment, Headcount, RoleGrant, Unit
-from varna.cases import services as case_services
-from varna.cases.models import Case, SafetyRequest
 from varna.reporting.models import Notification, ReadLog, Report, new_code
 
 ANONYMOUS = "anonymous"

@@ -6,10 +6,11 @@ handling forward by the event's age: events older than about two months are almo
 with a full timeline, the last few weeks are spread over every state, with some deadlines
 missed (contact, measures, support follow-up, a safety representative's request).
 
-Rows are written with bulk_create, not through the services: the step runs at every test
-database setup and must take seconds, and demo handling must notify nobody. Reminder rows are
-left exactly as the services would leave them for the work that is still open. The seed is
-fixed; dates are counted back from now.
+Rows are written in bulk (bulk_create; the timeline, the largest table, with one executemany),
+not through the services: the step runs at every test database setup and must take seconds,
+and demo handling must notify nobody. Reminder rows are left exactly as the services would
+leave them for the work that is still open, and `next_due_at` is computed by
+`services.refresh_due`. The seed is fixed; dates are counted back from now.
 """
 
 import random
@@ -323,7 +324,7 @@ class _People:
 
     def acknowledge_due(self, opened: datetime) -> datetime:
         """`rules.acknowledge_due`, which depends on the local day alone, once per day."""
-        day = timezone.localdate(opened)
+        day = _day(opened)
         if day not in self._due:
             self._due[day] = rules.acknowledge_due(opened)
         return self._due[day]
@@ -388,19 +389,32 @@ def _load(reports: list[Report], now: datetime) -> None:
     for case in open_cases:
         services.refresh_due(case)
     Case.objects.bulk_update(open_cases, ["next_due_at"], batch_size=BATCH)
+    _report_status(out.cases)
+
+
+def _report_status(cases: list[Case]) -> None:
+    """The reporting demo drew the reports' status at random before cases existed; the
+    reporter's list shows it, so it follows the case: not yet contacted, in progress, closed."""
+    status = {State.RECEIVED: Report.Status.SUBMITTED, State.CLOSED: Report.Status.CLOSED}
+    ids: dict[str, list[int]] = {}
+    for case in cases:
+        ids.setdefault(status.get(State(case.state), Report.Status.RECEIVED), []).append(case.pk)
+    for value, pks in ids.items():
+        for start in range(0, len(pks), BATCH):
+            Report.objects.filter(pk__in=pks[start : start + BATCH]).update(status=value)
 
 
 def _forced(reports: Sequence[Report], now: datetime) -> _Forced:
     """Grupp 1A's managers ("forste", and "enhetschef" above) get at least three new cases,
     one of them possibly serious; the reporter "medarbetare" has a case in progress."""
     forced = _Forced()
-    today = timezone.localdate(now)
+    today = _day(now)
     ids = dict(
         User.objects.filter(username__in=["forste", "medarbetare"]).values_list("username", "pk")
     )
 
     def age(report: Report) -> int:
-        return (today - timezone.localdate(report.submitted_at)).days
+        return (today - _day(report.submitted_at)).days
 
     line = [r for r in reports if r.unit.code == "DEMO-FSE1A" and not r.route_to_security]
     own = [r for r in line if r.reporter_id == ids.get("medarbetare")]
@@ -437,6 +451,11 @@ def _forced(reports: Sequence[Report], now: datetime) -> _Forced:
 # Time helpers ------------------------------------------------------------------------------
 
 
+def _day(at: datetime) -> date:
+    """`timezone.localdate` without looking up the active time zone every time."""
+    return at.astimezone(timezone.get_default_timezone()).date()
+
+
 def _working_day(day: date) -> date:
     while not rules.is_working_day(day):
         day += timedelta(days=1)
@@ -454,9 +473,17 @@ def _office(rng: random.Random, day: date, after: datetime) -> datetime:
 
 def _later(rng: random.Random, start: datetime, low: int, high: int) -> datetime:
     """Office hours on a working day `low` to `high` days after `start`."""
-    day = timezone.localdate(start, timezone.get_default_timezone())
+    day = _day(start)
     day += timedelta(days=rng.randint(low, high))
     return _office(rng, _working_day(day), start)
+
+
+def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    """Office hours on a day from `start` to `end` when that fits, otherwise halfway."""
+    first, last = _day(start), _day(end)
+    day = _working_day(first + timedelta(days=rng.randint(0, max((last - first).days, 0))))
+    at = _office(rng, day, start)
+    return at if at < end else (start + (end - start) / 2).replace(microsecond=0)
 
 
 def _pick(rng: random.Random, weights: dict[State, float]) -> State:
@@ -506,7 +533,7 @@ def _handle(
         handler=people.handler(report),
         acknowledge_due_at=people.acknowledge_due(opened),
         serious_reasons=reasons,
-        notice_due_at=rules.end_of_day(timezone.localdate(opened)) if reasons else None,
+        notice_due_at=rules.end_of_day(_day(opened)) if reasons else None,
         injury=rules.has_injury(report),
     )
     out.cases.append(case)
@@ -517,8 +544,8 @@ def _handle(
         case, report.reporter_id, Kind.OPENED, opened, for_employee=True, to_state=State.RECEIVED
     )
 
-    today = timezone.localdate(now)
-    age = (today - timezone.localdate(opened)).days
+    today = _day(now)
+    age = (today - _day(opened)).days
     target = forced.states.get(report.pk)
     if target is None:
         target = _pick(rng, next(weights for bound, weights in TARGETS if age <= bound))
@@ -542,8 +569,8 @@ def _flag_serious(ctx: _Ctx, handler: User) -> None:
     """As `services.flag_serious`: the handler judged a threat possibly serious."""
     case = ctx.case
     at = min(case.opened_at + timedelta(minutes=40), ctx.now - timedelta(minutes=5))
-    case.serious_reasons = [*case.serious_reasons, rules.Serious.THREAT_TO_LIFE]
-    case.notice_due_at = rules.end_of_day(timezone.localdate(at))
+    case.serious_reasons = [*case.serious_reasons, str(rules.Serious.THREAT_TO_LIFE)]
+    case.notice_due_at = rules.end_of_day(_day(at))
     ctx.out.notice_due[case.pk] = min(at + timedelta(hours=2), case.notice_due_at)
     label = str(rules.Serious.THREAT_TO_LIFE.label)
     ctx.out.event(case, handler, Kind.SERIOUS_FLAGGED, at, note=label)
@@ -554,7 +581,7 @@ def _ack_time(ctx: _Ctx) -> datetime:
     rng, opened, due = ctx.rng, ctx.case.opened_at, ctx.case.acknowledge_due_at
     if _chance(rng, 0.12):
         return _later(rng, due, 1, 6)
-    if timezone.localtime(opened).hour < 15 and _chance(rng, 0.5):
+    if opened.astimezone(timezone.get_default_timezone()).hour < 15 and _chance(rng, 0.5):
         return opened + timedelta(minutes=rng.randint(15, 120))
     return min(_later(rng, opened, 1, 1), due)
 
@@ -584,7 +611,7 @@ def _play(ctx: _Ctx, handler: User, *, in_progress: bool) -> None:
     if reached or _chance(rng, 0.4):
         saved = investigated - timedelta(minutes=rng.randint(10, 90))
         if not reached:
-            saved = acked + (ctx.now - acked) / 2
+            saved = _between(rng, acked, ctx.now - timedelta(minutes=10))
         _investigation(ctx, handler, max(saved, acked + timedelta(minutes=5)))
     closes = ORDER.index(State.CLOSED) <= ctx.limit
     _support(ctx, handler, acked, closes)
@@ -597,8 +624,9 @@ def _play(ctx: _Ctx, handler: User, *, in_progress: bool) -> None:
 
     decided = _later(rng, investigated, 0, 5)
     if not ctx.can(State.MEASURES_DECIDED, decided):
-        if _chance(rng, 0.3):  # an immediate measure before the plan is complete
-            at = investigated + timedelta(minutes=20)
+        at = investigated + timedelta(minutes=20)
+        if _chance(rng, 0.3) and ctx.can(State.INVESTIGATED, at):
+            # An immediate measure before the plan is complete.
             for measure in _measures(ctx, handler, at, immediate=True):
                 _carry_out(ctx, handler, measure, at, None)
         return
@@ -710,7 +738,7 @@ def _measures(
     while len(kinds) < count:
         kinds.append(rng.choice(unit + individual))
     made = []
-    decided_on = timezone.localdate(at)
+    decided_on = _day(at)
     for kind in dict.fromkeys(kinds):
         due_on = decided_on + timedelta(days=rng.randint(5, 30))
         measure = Measure(
@@ -755,7 +783,7 @@ def _carry_out(
     if followed is None and planned >= ctx.today:
         if _chance(rng, 0.55) or planned > ctx.today + timedelta(days=20):
             measure.status = Measure.Status.IN_PROGRESS
-            at = decided + (ctx.now - decided) / 3
+            at = _between(rng, decided, ctx.now - timedelta(minutes=10))
             out.event(
                 ctx.case,
                 handler,
@@ -792,7 +820,7 @@ def _police_filed(ctx: _Ctx, handler: User, at: datetime) -> None:
     case.police_decision = rng.choices(
         [PoliceDecision.EMPLOYER_FILES, PoliceDecision.EMPLOYEE_WITH_HELP], [0.75, 0.25]
     )[0]
-    filed_on = timezone.localdate(at)
+    filed_on = _day(at)
     case.police_filed_on = filed_on
     case.police_reference = f"5000-K{rng.randint(100000, 999999)}-{filed_on.year % 100:02d}"
     case.police_outcome = PoliceOutcome.PENDING
@@ -861,7 +889,7 @@ def _insurance(ctx: _Ctx, handler: User, closes: bool) -> None:
     rng, case = ctx.rng, ctx.case
     if not case.injury or not (closes or _chance(rng, 0.5)):
         return
-    opened_on = timezone.localdate(case.opened_at)
+    opened_on = _day(case.opened_at)
     reported = opened_on + timedelta(days=rng.randint(1, 7))
     informed = reported + timedelta(days=rng.randint(0, 3))
     at = _office(rng, informed, case.acknowledged_at or case.opened_at)
@@ -905,7 +933,7 @@ def _support(ctx: _Ctx, handler: User, acked: datetime, closes: bool) -> None:
     offered_at = acked + timedelta(minutes=rng.randint(5, 30))
     if offered_at > ctx.now - timedelta(minutes=10):
         return
-    offered_on = timezone.localdate(offered_at)
+    offered_on = _day(offered_at)
     for kind in dict.fromkeys(kinds or [Support.Kind.MANAGER_TALK]):
         support = Support(case=ctx.case, kind=kind, offered_on=offered_on)
         ctx.out.supports.append(support)
@@ -960,7 +988,7 @@ def _actor(ctx: _Ctx, handler: User, at: datetime) -> None:
     if at > ctx.now - timedelta(minutes=10):
         return
     who = "Klient" if report.actor_relation == ActorRelation.CLIENT else "Anhörig"
-    opened_year = timezone.localdate(report.submitted_at).year
+    opened_year = _day(report.submitted_at).year
     threat = next((THREAT_WORDING[s] for s in report.subforms if s in THREAT_WORDING), "")
     ctx.out.actors.append(
         ActorDetails(
@@ -1012,7 +1040,7 @@ def _safety_requests(rng: random.Random, out: _Out, people: _People, now: dateti
             demand=ANSWERED_DEMAND,
             answer=ANSWER,
             decision=SafetyRequest.Decision.PARTLY,
-            answered_on=timezone.localdate(answered),
+            answered_on=_day(answered),
             answered_by=answerer,
         )
         SafetyRequest.objects.filter(pk=request.pk).update(created_at=asked, updated_at=answered)
@@ -1023,9 +1051,10 @@ def _safety_requests(rng: random.Random, out: _Out, people: _People, now: dateti
     if unit is None:
         return
     waiting = latest("DEMO-FSE1A", [s for s in OPEN_STATES if s != State.RECEIVED], 0)
-    asked = now - timedelta(hours=rng.randint(20, 44))
-    if waiting is not None and asked <= waiting.opened_at:
-        asked = waiting.opened_at + (now - waiting.opened_at) / 2
+    earliest = now - timedelta(days=2)
+    if waiting is not None and waiting.acknowledged_at is not None:
+        earliest = max(earliest, waiting.acknowledged_at + timedelta(minutes=30))
+    asked = _between(rng, earliest, now - timedelta(hours=1))
     request = SafetyRequest.objects.create(
         unit=unit, case=waiting, requested_by=rep, demand=OPEN_DEMAND
     )
@@ -1040,10 +1069,10 @@ def _insert_events(rows: list[tuple[Any, ...]]) -> None:
     """The timeline rows, in the order made (which breaks ties of time), with one
     executemany: ten times faster than bulk_create for the step's largest table."""
     quote = connection.ops.quote_name
-    columns = [
-        "case_id", "at", "actor_id", "kind", "from_state", "to_state", "note", "for_employee"
-    ]  # fmt: skip
-    at_field = CaseEvent._meta.get_field("at")
+    names = ["case", "at", "actor", "kind", "from_state", "to_state", "note", "for_employee"]
+    fields = {each.name: each for each in CaseEvent._meta.concrete_fields}
+    columns = [str(fields[name].column) for name in names]
+    at_field = fields["at"]
     # Only names from the model's own metadata go into the statement.
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(CaseEvent._meta.db_table),

@@ -6,222 +6,770 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0002_unit_city_unit_postal_code_unit_street_address'),
-        ('reporting', '0003_notification_in_digest_notification_topic_and_more'),
+        ("orgs", "0002_unit_city_unit_postal_code_unit_street_address"),
+        ("reporting", "0003_notification_in_digest_notification_topic_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DigestRun',
+            name="DigestRun",
             fields=[
-                ('day', models.DateField(primary_key=True, serialize=False)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('worker', models.CharField(max_length=40)),
+                ("day", models.DateField(primary_key=True, serialize=False)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("worker", models.CharField(max_length=40)),
             ],
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('report', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='case', serialize=False, to='reporting.report')),
-                ('main_form', models.CharField(choices=[('harassment', 'Harassment'), ('threat', 'Threat'), ('violence', 'Violence'), ('damage', 'Property damage'), ('corruption', 'Corruption')], max_length=20, verbose_name='what happened')),
-                ('security_routed', models.BooleanField(default=False)),
-                ('opened_at', models.DateTimeField(verbose_name='received')),
-                ('state', models.CharField(choices=[('received', 'Received'), ('acknowledged', 'Acknowledged'), ('investigated', 'Investigated'), ('measures_decided', 'Measures decided'), ('followed_up', 'Followed up'), ('closed', 'Closed')], default='received', max_length=20, verbose_name='status')),
-                ('next_due_at', models.DateTimeField(blank=True, null=True, verbose_name='next deadline')),
-                ('acknowledge_due_at', models.DateTimeField(verbose_name='contact the employee by')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='employee contacted')),
-                ('what_happened', models.TextField(blank=True, max_length=5000, verbose_name='what happened')),
-                ('causes', models.JSONField(blank=True, default=list, verbose_name='why it could happen')),
-                ('causes_other', models.CharField(blank=True, max_length=300, verbose_name='other cause')),
-                ('recurrence_risk', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10, verbose_name='risk that it happens again')),
-                ('decision_influenced', models.CharField(blank=True, choices=[('yes', 'Yes'), ('no', 'No'), ('unsure', 'Unsure')], max_length=6, verbose_name='a decision was influenced')),
-                ('no_measures_reason', models.TextField(blank=True, max_length=5000, verbose_name='why no measures are needed')),
-                ('follow_up_note', models.TextField(blank=True, max_length=5000, verbose_name='follow-up')),
-                ('outcome', models.TextField(blank=True, max_length=5000, verbose_name='outcome told to the employee')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('police_decision', models.CharField(blank=True, choices=[('employer_files', 'The employer files the report as complainant'), ('employee_with_help', "The employee files with the employer's help"), ('no_report', 'No police report')], max_length=20, verbose_name='police report')),
-                ('police_no_report_reason', models.TextField(blank=True, max_length=5000, verbose_name='why no police report')),
-                ('police_filed_on', models.DateField(blank=True, null=True, verbose_name='filed on')),
-                ('police_reference', models.CharField(blank=True, max_length=40, verbose_name='police reference number')),
-                ('police_outcome', models.CharField(blank=True, choices=[('pending', 'Waiting for the police'), ('investigation', 'Preliminary investigation opened'), ('closed', 'Investigation closed or not opened'), ('prosecution', 'Prosecution brought'), ('judgment', 'Judgment')], max_length=20, verbose_name='outcome')),
-                ('serious_reasons', models.JSONField(blank=True, default=list, verbose_name='why it may be serious')),
-                ('notice_due_at', models.DateTimeField(blank=True, null=True, verbose_name='notice to Arbetsmiljöverket due')),
-                ('notice_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='notice to Arbetsmiljöverket sent')),
-                ('notice_reference', models.CharField(blank=True, max_length=40, verbose_name="Arbetsmiljöverket's reference")),
-                ('not_serious_reason', models.TextField(blank=True, max_length=5000, verbose_name='why no notice is needed')),
-                ('injury', models.BooleanField(default=False, verbose_name='someone was injured')),
-                ('injury_report_on', models.DateField(blank=True, null=True, verbose_name='work-injury report to Försäkringskassan')),
-                ('afa_informed_on', models.DateField(blank=True, null=True, verbose_name='employee told about AFA insurance')),
-                ('handler', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases_handled', to=settings.AUTH_USER_MODEL, verbose_name='handler')),
-                ('notice_sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='sent by')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='orgs.unit')),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "report",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="case",
+                        serialize=False,
+                        to="reporting.report",
+                    ),
+                ),
+                (
+                    "main_form",
+                    models.CharField(
+                        choices=[
+                            ("harassment", "Harassment"),
+                            ("threat", "Threat"),
+                            ("violence", "Violence"),
+                            ("damage", "Property damage"),
+                            ("corruption", "Corruption"),
+                        ],
+                        max_length=20,
+                        verbose_name="what happened",
+                    ),
+                ),
+                ("security_routed", models.BooleanField(default=False)),
+                ("opened_at", models.DateTimeField(verbose_name="received")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("acknowledged", "Acknowledged"),
+                            ("investigated", "Investigated"),
+                            ("measures_decided", "Measures decided"),
+                            ("followed_up", "Followed up"),
+                            ("closed", "Closed"),
+                        ],
+                        default="received",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "next_due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="next deadline"),
+                ),
+                (
+                    "acknowledge_due_at",
+                    models.DateTimeField(verbose_name="contact the employee by"),
+                ),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="employee contacted"),
+                ),
+                (
+                    "what_happened",
+                    models.TextField(blank=True, max_length=5000, verbose_name="what happened"),
+                ),
+                (
+                    "causes",
+                    models.JSONField(blank=True, default=list, verbose_name="why it could happen"),
+                ),
+                (
+                    "causes_other",
+                    models.CharField(blank=True, max_length=300, verbose_name="other cause"),
+                ),
+                (
+                    "recurrence_risk",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        max_length=10,
+                        verbose_name="risk that it happens again",
+                    ),
+                ),
+                (
+                    "decision_influenced",
+                    models.CharField(
+                        blank=True,
+                        choices=[("yes", "Yes"), ("no", "No"), ("unsure", "Unsure")],
+                        max_length=6,
+                        verbose_name="a decision was influenced",
+                    ),
+                ),
+                (
+                    "no_measures_reason",
+                    models.TextField(
+                        blank=True, max_length=5000, verbose_name="why no measures are needed"
+                    ),
+                ),
+                (
+                    "follow_up_note",
+                    models.TextField(blank=True, max_length=5000, verbose_name="follow-up"),
+                ),
+                (
+                    "outcome",
+                    models.TextField(
+                        blank=True, max_length=5000, verbose_name="outcome told to the employee"
+                    ),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                (
+                    "police_decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("employer_files", "The employer files the report as complainant"),
+                            ("employee_with_help", "The employee files with the employer's help"),
+                            ("no_report", "No police report"),
+                        ],
+                        max_length=20,
+                        verbose_name="police report",
+                    ),
+                ),
+                (
+                    "police_no_report_reason",
+                    models.TextField(
+                        blank=True, max_length=5000, verbose_name="why no police report"
+                    ),
+                ),
+                (
+                    "police_filed_on",
+                    models.DateField(blank=True, null=True, verbose_name="filed on"),
+                ),
+                (
+                    "police_reference",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="police reference number"
+                    ),
+                ),
+                (
+                    "police_outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pending", "Waiting for the police"),
+                            ("investigation", "Preliminary investigation opened"),
+                            ("closed", "Investigation closed or not opened"),
+                            ("prosecution", "Prosecution brought"),
+                            ("judgment", "Judgment"),
+                        ],
+                        max_length=20,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "serious_reasons",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="why it may be serious"
+                    ),
+                ),
+                (
+                    "notice_due_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="notice to Arbetsmiljöverket due"
+                    ),
+                ),
+                (
+                    "notice_sent_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="notice to Arbetsmiljöverket sent"
+                    ),
+                ),
+                (
+                    "notice_reference",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="Arbetsmiljöverket's reference"
+                    ),
+                ),
+                (
+                    "not_serious_reason",
+                    models.TextField(
+                        blank=True, max_length=5000, verbose_name="why no notice is needed"
+                    ),
+                ),
+                ("injury", models.BooleanField(default=False, verbose_name="someone was injured")),
+                (
+                    "injury_report_on",
+                    models.DateField(
+                        blank=True,
+                        null=True,
+                        verbose_name="work-injury report to Försäkringskassan",
+                    ),
+                ),
+                (
+                    "afa_informed_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="employee told about AFA insurance"
+                    ),
+                ),
+                (
+                    "handler",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cases_handled",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="handler",
+                    ),
+                ),
+                (
+                    "notice_sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="sent by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="orgs.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
-                'ordering': ['-opened_at'],
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
+                "ordering": ["-opened_at"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('role', models.CharField(max_length=20)),
-                ('assigned_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='case_assignments', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("role", models.CharField(max_length=20)),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="case_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="cases.case",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ActorDetails',
+            name="ActorDetails",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
-                ('client_reference', models.CharField(blank=True, help_text="Refer to the client's case by its number; do not copy its content here.", max_length=60, verbose_name='client case number')),
-                ('description', models.TextField(blank=True, max_length=5000, verbose_name='description')),
-                ('threat_wording', models.TextField(blank=True, max_length=5000, verbose_name="the threat's wording")),
-                ('earlier_events', models.CharField(blank=True, max_length=300, verbose_name='earlier events')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='actor', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
+                (
+                    "client_reference",
+                    models.CharField(
+                        blank=True,
+                        help_text="Refer to the client's case by its number; do not copy its content here.",
+                        max_length=60,
+                        verbose_name="client case number",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, max_length=5000, verbose_name="description"),
+                ),
+                (
+                    "threat_wording",
+                    models.TextField(
+                        blank=True, max_length=5000, verbose_name="the threat's wording"
+                    ),
+                ),
+                (
+                    "earlier_events",
+                    models.CharField(blank=True, max_length=300, verbose_name="earlier events"),
+                ),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actor",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'details about the actor',
-                'verbose_name_plural': 'details about the actor',
+                "verbose_name": "details about the actor",
+                "verbose_name_plural": "details about the actor",
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('kind', models.CharField(choices=[('opened', 'Case opened'), ('acknowledged', 'Employee contacted'), ('investigation_saved', 'Investigation updated'), ('investigated', 'Investigation finished'), ('measure_added', 'Measure added'), ('measure_changed', 'Measure updated'), ('measures_decided', 'Measures decided'), ('no_measures', 'Decided that no measures are needed'), ('followed_up', 'Followed up'), ('closed', 'Case closed'), ('reopened', 'Case reopened'), ('police', 'Police report updated'), ('serious_flagged', 'Marked as a possibly serious event'), ('notice_sent', 'Notice to Arbetsmiljöverket recorded'), ('not_serious', 'Assessed as not requiring a notice'), ('insurance', 'Work-injury report and AFA updated'), ('support', 'Support updated'), ('actor', 'Details about the actor updated'), ('comment', 'Comment'), ('assigned', 'Assigned'), ('handler', 'Handler changed'), ('request', 'Request for measures from the safety representative'), ('request_answered', 'Request for measures answered')], max_length=30)),
-                ('from_state', models.CharField(blank=True, choices=[('received', 'Received'), ('acknowledged', 'Acknowledged'), ('investigated', 'Investigated'), ('measures_decided', 'Measures decided'), ('followed_up', 'Followed up'), ('closed', 'Closed')], max_length=20)),
-                ('to_state', models.CharField(blank=True, choices=[('received', 'Received'), ('acknowledged', 'Acknowledged'), ('investigated', 'Investigated'), ('measures_decided', 'Measures decided'), ('followed_up', 'Followed up'), ('closed', 'Closed')], max_length=20)),
-                ('note', models.TextField(blank=True, max_length=5000)),
-                ('for_employee', models.BooleanField(default=False)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Case opened"),
+                            ("acknowledged", "Employee contacted"),
+                            ("investigation_saved", "Investigation updated"),
+                            ("investigated", "Investigation finished"),
+                            ("measure_added", "Measure added"),
+                            ("measure_changed", "Measure updated"),
+                            ("measures_decided", "Measures decided"),
+                            ("no_measures", "Decided that no measures are needed"),
+                            ("followed_up", "Followed up"),
+                            ("closed", "Case closed"),
+                            ("reopened", "Case reopened"),
+                            ("police", "Police report updated"),
+                            ("serious_flagged", "Marked as a possibly serious event"),
+                            ("notice_sent", "Notice to Arbetsmiljöverket recorded"),
+                            ("not_serious", "Assessed as not requiring a notice"),
+                            ("insurance", "Work-injury report and AFA updated"),
+                            ("support", "Support updated"),
+                            ("actor", "Details about the actor updated"),
+                            ("comment", "Comment"),
+                            ("assigned", "Assigned"),
+                            ("handler", "Handler changed"),
+                            ("request", "Request for measures from the safety representative"),
+                            ("request_answered", "Request for measures answered"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "from_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("received", "Received"),
+                            ("acknowledged", "Acknowledged"),
+                            ("investigated", "Investigated"),
+                            ("measures_decided", "Measures decided"),
+                            ("followed_up", "Followed up"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("received", "Received"),
+                            ("acknowledged", "Acknowledged"),
+                            ("investigated", "Investigated"),
+                            ("measures_decided", "Measures decided"),
+                            ("followed_up", "Followed up"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True, max_length=5000)),
+                ("for_employee", models.BooleanField(default=False)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('scope', models.CharField(choices=[('individual', 'For the employee'), ('unit', 'For the unit')], max_length=12, verbose_name='for whom')),
-                ('kind', models.CharField(choices=[('support', 'Support'), ('protected_address', 'Protected personal data or address'), ('changed_assignments', 'Changed assignments or case rotation'), ('escort', 'Escort or two officials together'), ('routines', 'Routines'), ('training', 'Training'), ('physical_security', 'Physical security (alarm, reception, locks)'), ('other', 'Other')], max_length=24, verbose_name='kind')),
-                ('what', models.TextField(max_length=5000, verbose_name='what')),
-                ('due_on', models.DateField(verbose_name='due date')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('in_progress', 'In progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='planned', max_length=12, verbose_name='status')),
-                ('done_on', models.DateField(blank=True, null=True, verbose_name='done on')),
-                ('follow_up', models.TextField(blank=True, max_length=5000, verbose_name='follow-up')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='cases.case')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_measures', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("individual", "For the employee"), ("unit", "For the unit")],
+                        max_length=12,
+                        verbose_name="for whom",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("support", "Support"),
+                            ("protected_address", "Protected personal data or address"),
+                            ("changed_assignments", "Changed assignments or case rotation"),
+                            ("escort", "Escort or two officials together"),
+                            ("routines", "Routines"),
+                            ("training", "Training"),
+                            ("physical_security", "Physical security (alarm, reception, locks)"),
+                            ("other", "Other"),
+                        ],
+                        max_length=24,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("what", models.TextField(max_length=5000, verbose_name="what")),
+                ("due_on", models.DateField(verbose_name="due date")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("done_on", models.DateField(blank=True, null=True, verbose_name="done on")),
+                (
+                    "follow_up",
+                    models.TextField(blank=True, max_length=5000, verbose_name="follow-up"),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measures",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_measures",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'measure',
-                'verbose_name_plural': 'measures',
-                'ordering': ['due_on', 'pk'],
+                "verbose_name": "measure",
+                "verbose_name_plural": "measures",
+                "ordering": ["due_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SafetyRequest',
+            name="SafetyRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('demand', models.TextField(max_length=5000, verbose_name='measures requested')),
-                ('answer', models.TextField(blank=True, max_length=5000, verbose_name="the employer's written answer")),
-                ('decision', models.CharField(blank=True, choices=[('accepted', 'The measures will be taken'), ('partly', 'Partly accepted'), ('rejected', 'Rejected')], max_length=10, verbose_name='decision')),
-                ('answered_on', models.DateField(blank=True, null=True, verbose_name='answered on')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='safety_requests', to='cases.case')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='safety_requests', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='safety_requests', to='orgs.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("demand", models.TextField(max_length=5000, verbose_name="measures requested")),
+                (
+                    "answer",
+                    models.TextField(
+                        blank=True, max_length=5000, verbose_name="the employer's written answer"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("accepted", "The measures will be taken"),
+                            ("partly", "Partly accepted"),
+                            ("rejected", "Rejected"),
+                        ],
+                        max_length=10,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "answered_on",
+                    models.DateField(blank=True, null=True, verbose_name="answered on"),
+                ),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="safety_requests",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="safety_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="safety_requests",
+                        to="orgs.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request for measures',
-                'verbose_name_plural': 'requests for measures',
-                'ordering': ['-created_at'],
+                "verbose_name": "request for measures",
+                "verbose_name_plural": "requests for measures",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Support',
+            name="Support",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('manager_talk', 'Talk with the manager'), ('defusing', 'Defusing talk or debriefing'), ('support_person', 'A support person in the following days'), ('transport', 'Transport home'), ('occupational_health', 'Occupational health service'), ('crisis', 'Crisis support'), ('home_security', 'Review of home security or protected personal data'), ('legal', 'Legal support')], max_length=24, verbose_name='kind')),
-                ('status', models.CharField(choices=[('offered', 'Offered'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('given', 'Given')], default='offered', max_length=10, verbose_name='status')),
-                ('offered_on', models.DateField(verbose_name='offered on')),
-                ('given_on', models.DateField(blank=True, null=True, verbose_name='given on')),
-                ('follow_up_due_on', models.DateField(blank=True, null=True, verbose_name='follow-up contact due')),
-                ('followed_up_on', models.DateField(blank=True, null=True, verbose_name='follow-up contact made')),
-                ('note', models.TextField(blank=True, max_length=5000, verbose_name='note')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supports', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("manager_talk", "Talk with the manager"),
+                            ("defusing", "Defusing talk or debriefing"),
+                            ("support_person", "A support person in the following days"),
+                            ("transport", "Transport home"),
+                            ("occupational_health", "Occupational health service"),
+                            ("crisis", "Crisis support"),
+                            ("home_security", "Review of home security or protected personal data"),
+                            ("legal", "Legal support"),
+                        ],
+                        max_length=24,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("offered", "Offered"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("given", "Given"),
+                        ],
+                        default="offered",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("offered_on", models.DateField(verbose_name="offered on")),
+                ("given_on", models.DateField(blank=True, null=True, verbose_name="given on")),
+                (
+                    "follow_up_due_on",
+                    models.DateField(blank=True, null=True, verbose_name="follow-up contact due"),
+                ),
+                (
+                    "followed_up_on",
+                    models.DateField(blank=True, null=True, verbose_name="follow-up contact made"),
+                ),
+                ("note", models.TextField(blank=True, max_length=5000, verbose_name="note")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supports",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'support',
-                'verbose_name_plural': 'support',
-                'ordering': ['offered_on', 'pk'],
+                "verbose_name": "support",
+                "verbose_name_plural": "support",
+                "ordering": ["offered_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('acknowledge', 'Contact with the employee is overdue'), ('notice', 'Notice to Arbetsmiljöverket is due today'), ('measure', 'A measure is overdue'), ('support_follow_up', 'A follow-up contact after support is due'), ('safety_request', "A safety representative's request is unanswered")], max_length=20)),
-                ('level', models.PositiveSmallIntegerField(default=0)),
-                ('due_at', models.DateTimeField()),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('claimed_by', models.CharField(blank=True, max_length=40)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='cases.case')),
-                ('measure', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='cases.measure')),
-                ('request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='cases.safetyrequest')),
-                ('support', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='cases.support')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("acknowledge", "Contact with the employee is overdue"),
+                            ("notice", "Notice to Arbetsmiljöverket is due today"),
+                            ("measure", "A measure is overdue"),
+                            ("support_follow_up", "A follow-up contact after support is due"),
+                            ("safety_request", "A safety representative's request is unanswered"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField(default=0)),
+                ("due_at", models.DateTimeField()),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("claimed_by", models.CharField(blank=True, max_length=40)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="cases.measure",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="cases.safetyrequest",
+                    ),
+                ),
+                (
+                    "support",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="cases.support",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['unit', 'state', 'next_due_at'], name='case_unit_state_due'),
+            model_name="case",
+            index=models.Index(fields=["unit", "state", "next_due_at"], name="case_unit_state_due"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['unit', 'opened_at'], name='case_unit_opened'),
+            model_name="case",
+            index=models.Index(fields=["unit", "opened_at"], name="case_unit_opened"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['handler', 'state'], name='case_handler_state'),
+            model_name="case",
+            index=models.Index(fields=["handler", "state"], name="case_handler_state"),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(fields=('case', 'user'), name='assignment_case_user'),
+            model_name="assignment",
+            constraint=models.UniqueConstraint(
+                fields=("case", "user"), name="assignment_case_user"
+            ),
         ),
         migrations.AddIndex(
-            model_name='measure',
-            index=models.Index(fields=['owner', 'status', 'due_on'], name='cases_measu_owner_i_31883c_idx'),
+            model_name="measure",
+            index=models.Index(
+                fields=["owner", "status", "due_on"], name="cases_measu_owner_i_31883c_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='safetyrequest',
-            index=models.Index(fields=['unit', 'answered_on'], name='cases_safet_unit_id_3ae176_idx'),
+            model_name="safetyrequest",
+            index=models.Index(
+                fields=["unit", "answered_on"], name="cases_safet_unit_id_3ae176_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reminder',
-            index=models.Index(condition=models.Q(('cancelled_at__isnull', True), ('claimed_at__isnull', True)), fields=['due_at'], name='reminder_waiting'),
+            model_name="reminder",
+            index=models.Index(
+                condition=models.Q(("cancelled_at__isnull", True), ("claimed_at__isnull", True)),
+                fields=["due_at"],
+                name="reminder_waiting",
+            ),
         ),
     ]

@@ -6,51 +6,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0002_draft_meant_for'),
+        ("reporting", "0002_draft_meant_for"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='in_digest',
+            model_name="notification",
+            name="in_digest",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='topic',
-            field=models.CharField(blank=True, choices=[('acknowledge', 'Contact with the employee is overdue'), ('notice', 'Notice to Arbetsmiljöverket is due today'), ('measure', 'A measure is overdue'), ('support_follow_up', 'A follow-up contact after support is due'), ('safety_request', "A safety representative's request is unanswered")], max_length=30),
+            model_name="notification",
+            name="topic",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("acknowledge", "Contact with the employee is overdue"),
+                    ("notice", "Notice to Arbetsmiljöverket is due today"),
+                    ("measure", "A measure is overdue"),
+                    ("support_follow_up", "A follow-up contact after support is due"),
+                    ("safety_request", "A safety representative's request is unanswered"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('new_report', 'New report'), ('reminder', 'Reminder'), ('escalation', 'Escalated reminder'), ('safety_request', 'Request for measures')], max_length=20),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("new_report", "New report"),
+                    ("reminder", "Reminder"),
+                    ("escalation", "Escalated reminder"),
+                    ("safety_request", "Request for measures"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='report',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='reporting.report'),
+            model_name="notification",
+            name="report",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to="reporting.report",
+            ),
         ),
         migrations.AlterField(
-            model_name='readlog',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='read at'),
+            model_name="readlog",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="read at"),
         ),
         migrations.AlterField(
-            model_name='readlog',
-            name='part',
-            field=models.CharField(max_length=30, verbose_name='part'),
+            model_name="readlog",
+            name="part",
+            field=models.CharField(max_length=30, verbose_name="part"),
         ),
         migrations.AlterField(
-            model_name='readlog',
-            name='role',
-            field=models.CharField(max_length=20, verbose_name='capacity'),
+            model_name="readlog",
+            name="role",
+            field=models.CharField(max_length=20, verbose_name="capacity"),
         ),
         migrations.AlterField(
-            model_name='readlog',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='person'),
+            model_name="readlog",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="person",
+            ),
         ),
     ]

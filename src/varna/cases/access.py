@@ -52,18 +52,40 @@ def visible_cases(user: AnyUser) -> QuerySet[Case]:
     )
     query = line & Q(security_routed=False)
     query |= access.scope_q(user, Action.VIEW_SECURITY_REPORT, "unit__path") & SECURITY_CASES
-    if Role.SECURITY in access.roles_of(user) or Role.INVESTIGATOR in access.roles_of(user):
-        query |= Q(pk__in=Assignment.objects.filter(user=user).values("case"))
+    for role in ASSIGNABLE:
+        # An assignment counts while the person still holds the role over the case's unit.
+        covered = Q(pk__in=[])
+        for path in _role_tops(user, role):
+            covered |= tree.subtree_q(path, "unit__path")
+        assigned = Assignment.objects.filter(user=user.pk, role=role).values("case")
+        query |= covered & Q(pk__in=assigned)
     return Case.objects.filter(query)
+
+
+ASSIGNABLE = [Role.SECURITY, Role.INVESTIGATOR]
+
+
+def _role_tops(user: AnyUser, role: str) -> list[str]:
+    return sorted({path for held, path in access.role_paths(user) if held == role})
+
+
+def _assigned_roles(user: AnyUser, case: Case) -> set[str]:
+    """The roles in which the case is assigned to the user and that they still hold over it."""
+    assigned = {
+        assignment.role for assignment in case.assignments.all() if assignment.user_id == user.pk
+    }
+    return {
+        role
+        for role in assigned
+        if any(case.unit.path.startswith(path) for path in _role_tops(user, role))
+    }
 
 
 def capacity(user: AnyUser, case: Case) -> Capacity | None:
     """The strongest capacity in which the user may open the case, or None."""
     if not user.is_authenticated:
         return None
-    assigned = {
-        assignment.role for assignment in case.assignments.all() if assignment.user_id == user.pk
-    }
+    assigned = _assigned_roles(user, case)
     is_security_case = case.security_routed or case.main_form == Form.CORRUPTION
     if (is_security_case and access.can(user, Action.VIEW_SECURITY_REPORT, case)) or (
         Role.SECURITY in assigned

@@ -9,8 +9,8 @@ missed (contact, measures, support follow-up, a safety representative's request)
 Rows are written in bulk (bulk_create; the timeline, the largest table, with one executemany),
 not through the services: the step runs at every test database setup and must take seconds,
 and demo handling must notify nobody. Reminder rows are left exactly as the services would
-leave them for the work that is still open, and `next_due_at` is computed by
-`services.refresh_due`. The seed is fixed; dates are counted back from now.
+leave them for the work that is still open, and `next_due_at` is computed as
+`services.refresh_due` does. The seed is fixed; dates are counted back from now.
 """
 
 import random
@@ -43,10 +43,8 @@ from varna.cases.models import (
     State,
     Support,
 )
-from varna.cases.reminders import managers_by_level
 from varna.orgs.models import Role, Unit, User
 from varna.reporting.models import Report
-from varna.reporting.services import _nearest
 from varna.reporting.taxonomy import ActorRelation, Answer, Consequence, Form, Place, Situation
 
 SEED = 2026
@@ -140,7 +138,7 @@ WHAT_SITUATION: dict[str, str] = {
     Situation.GUARDIANSHIP: "Det hade samband med granskningen i ett ställföreträdarärende.",
 }
 
-# Measures: (kind, scope) -> what.
+# What a measure of each kind says; the kind decides whom it is for (INDIVIDUAL below).
 MEASURES: dict[str, list[str]] = {
     Measure.Kind.CHANGED_ASSIGNMENTS: [
         "Ärendet flyttas till en annan handläggare.",
@@ -288,6 +286,8 @@ class _Out:
     supports: list[Support] = field(default_factory=list)
     actors: list[ActorDetails] = field(default_factory=list)
     reminders: list[Reminder] = field(default_factory=list)
+    # (case, created) of unanswered requests for measures: a deadline at once.
+    requests: list[tuple[int, datetime]] = field(default_factory=list)
     notice_due: dict[int, datetime] = field(default_factory=dict)
 
     def event(
@@ -318,7 +318,6 @@ class _People:
     """Who handles a unit's cases, looked up once per unit and role."""
 
     def __init__(self) -> None:
-        self._nearest: dict[tuple[int, str], list[User]] = {}
         self._levels: dict[tuple[int, str], list[list[User]]] = {}
         self._due: dict[date, datetime] = {}
 
@@ -329,31 +328,23 @@ class _People:
             self._due[day] = rules.acknowledge_due(opened)
         return self._due[day]
 
-    def nearest(self, unit: Unit, role: str) -> list[User]:
+    def levels(self, unit: Unit, role: str) -> list[list[User]]:
         key = (unit.pk, role)
-        if key not in self._nearest:
-            self._nearest[key] = [user for user, _role in _nearest(unit, Role(role))]
-        return self._nearest[key]
+        if key not in self._levels:
+            self._levels[key] = services.holders_by_level(unit, role)
+        return self._levels[key]
 
     def handler(self, report: Report) -> User | None:
         """As `services.open_case` chooses: the nearest holder who is not the reporter."""
         role = Role.SECURITY if report.route_to_security else Role.MANAGER
-        people = self.nearest(report.unit, role)
+        people = (user for level in self.levels(report.unit, role) for user in level)
         return next((user for user in people if user.pk != report.reporter_id), None)
 
-    def above(self, report: Report) -> User | None:
-        """Who takes over a case that found no handler (the reporter is the nearest manager)."""
+    def own_handler(self, report: Report) -> User | None:
+        """Who takes a case that found no handler (the reporter is the only one above): the
+        reporter themselves, as `services.set_handler` allows."""
         role = Role.SECURITY if report.route_to_security else Role.MANAGER
-        key = (report.unit.pk, role)
-        if key not in self._levels:
-            self._levels[key] = managers_by_level(report.unit, role)
-        levels = self._levels[key]
-        for people in levels[1:]:
-            for user in people:
-                if user.pk != report.reporter_id:
-                    return user
-        # Nobody above (the top manager reported): as `services.set_handler` allows, the
-        # manager takes the case themselves.
+        levels = self.levels(report.unit, role)
         return levels[0][0] if levels else None
 
 
@@ -385,23 +376,36 @@ def _load(reports: list[Report], now: datetime) -> None:
     _reminders(out)
     Reminder.objects.bulk_create(out.reminders, batch_size=BATCH)
 
+    open_cases = _next_due(out)
+    Case.objects.bulk_update(open_cases, ["next_due_at"], batch_size=BATCH)
+
+
+def _next_due(out: _Out) -> list[Case]:
+    """`next_due_at` of the open cases, computed as `services.refresh_due` does but from the
+    rows in memory (a query per case and kind would take as long as the rest of the step)."""
+    deadlines: dict[int, list[datetime]] = {}
+    for case in out.cases:
+        if case.state == State.CLOSED:
+            continue
+        due = deadlines.setdefault(case.pk, [])
+        if case.state == State.RECEIVED:
+            due.append(case.acknowledge_due_at)
+        if case.notice_pending and case.notice_due_at:
+            due.append(case.notice_due_at)
+    for measure in out.measures:
+        if measure.is_open and measure.case_id in deadlines:
+            deadlines[measure.case_id].append(rules.end_of_day(measure.due_on))
+    for support in out.supports:
+        followed = support.followed_up_on is not None
+        if support.follow_up_due_on and not followed and support.case_id in deadlines:
+            deadlines[support.case_id].append(rules.end_of_day(support.follow_up_due_on))
+    for case_id, created_at in out.requests:
+        if case_id in deadlines:
+            deadlines[case_id].append(created_at)
     open_cases = [case for case in out.cases if case.state in OPEN_STATES]
     for case in open_cases:
-        services.refresh_due(case)
-    Case.objects.bulk_update(open_cases, ["next_due_at"], batch_size=BATCH)
-    _report_status(out.cases)
-
-
-def _report_status(cases: list[Case]) -> None:
-    """The reporting demo drew the reports' status at random before cases existed; the
-    reporter's list shows it, so it follows the case: not yet contacted, in progress, closed."""
-    status = {State.RECEIVED: Report.Status.SUBMITTED, State.CLOSED: Report.Status.CLOSED}
-    ids: dict[str, list[int]] = {}
-    for case in cases:
-        ids.setdefault(status.get(State(case.state), Report.Status.RECEIVED), []).append(case.pk)
-    for value, pks in ids.items():
-        for start in range(0, len(pks), BATCH):
-            Report.objects.filter(pk__in=pks[start : start + BATCH]).update(status=value)
+        case.next_due_at = min(deadlines[case.pk], default=None)
+    return open_cases
 
 
 def _forced(reports: Sequence[Report], now: datetime) -> _Forced:
@@ -456,6 +460,7 @@ def _day(at: datetime) -> date:
     return at.astimezone(timezone.get_default_timezone()).date()
 
 
+@cache
 def _working_day(day: date) -> date:
     while not rules.is_working_day(day):
         day += timedelta(days=1)
@@ -553,8 +558,7 @@ def _handle(
 
     handler = case.handler
     if handler is None:
-        # The reporter is the nearest manager: the manager above takes the case over.
-        handler = people.above(report)
+        handler = people.own_handler(report)
         taken_at = opened + timedelta(minutes=rng.randint(30, 180))
         if handler is None or not ctx.can(State.ACKNOWLEDGED, taken_at):
             return
@@ -1018,6 +1022,7 @@ def _safety_requests(rng: random.Random, out: _Out, people: _People, now: dateti
             case
             for case in out.cases
             if case.unit.code == code
+            and not case.security_routed
             and case.state in states
             and case.acknowledged_at is not None
             and (now - case.opened_at).days >= min_age
@@ -1032,7 +1037,8 @@ def _safety_requests(rng: random.Random, out: _Out, people: _People, now: dateti
         if answered >= closed.closed_at:
             asked = closed.acknowledged_at + timedelta(minutes=30)
             answered = asked + timedelta(hours=2)
-        answerer = next(iter(people.nearest(closed.unit, Role.MANAGER)), closed.handler)
+        nearest = people.levels(closed.unit, Role.MANAGER)
+        answerer = nearest[0][0] if nearest else closed.handler
         request = SafetyRequest.objects.create(
             unit=closed.unit,
             case=closed,
@@ -1062,6 +1068,7 @@ def _safety_requests(rng: random.Random, out: _Out, people: _People, now: dateti
     request.created_at = asked
     if waiting is not None:
         out.event(waiting, rep, Kind.REQUEST, asked, note=OPEN_DEMAND)
+        out.requests.append((waiting.pk, asked))
     out.reminders.append(Reminder(kind=Reminder.Kind.SAFETY_REQUEST, due_at=asked, request=request))
 
 
@@ -1072,7 +1079,7 @@ def _insert_events(rows: list[tuple[Any, ...]]) -> None:
     names = ["case", "at", "actor", "kind", "from_state", "to_state", "note", "for_employee"]
     fields = {each.name: each for each in CaseEvent._meta.concrete_fields}
     columns = [str(fields[name].column) for name in names]
-    at_field = fields["at"]
+    adapt = connection.ops.adapt_datetimefield_value
     # Only names from the model's own metadata go into the statement.
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(CaseEvent._meta.db_table),
@@ -1083,10 +1090,7 @@ def _insert_events(rows: list[tuple[Any, ...]]) -> None:
         for start in range(0, len(rows), BATCH * 10):
             cursor.executemany(
                 sql,
-                [
-                    (row[0], at_field.get_db_prep_save(row[1], connection), *row[2:])
-                    for row in rows[start : start + BATCH * 10]
-                ],
+                [(row[0], adapt(row[1]), *row[2:]) for row in rows[start : start + BATCH * 10]],
             )
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from varna.cases import rules
 from varna.cases.models import (
@@ -316,12 +317,12 @@ class InboxForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["view"].choices = [  # type: ignore[attr-defined]
-            ("open", _("All open")),
-            ("new", _("New")),
-            ("overdue", _("Overdue")),
-            ("mine", _("Waiting on me")),
-            ("closed", _("Closed")),
-            ("all", _("All")),
+            ("open", pgettext_lazy("cases", "All open")),
+            ("new", pgettext_lazy("cases", "New")),
+            ("overdue", pgettext_lazy("cases", "Overdue")),
+            ("mine", pgettext_lazy("cases", "Waiting on me")),
+            ("closed", pgettext_lazy("cases", "Closed")),
+            ("all", pgettext_lazy("cases", "All")),
         ]
         self.fields["sort"].choices = [  # type: ignore[attr-defined]
             ("due", _("Deadline")),

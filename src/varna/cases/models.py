@@ -191,7 +191,7 @@ class CaseEvent(models.Model):
         MEASURE_CHANGED = "measure_changed", _("Measure updated")
         MEASURES_DECIDED = "measures_decided", _("Measures decided")
         NO_MEASURES = "no_measures", _("Decided that no measures are needed")
-        FOLLOWED_UP = "followed_up", _("Followed up")
+        FOLLOWED_UP = "followed_up", _("Measures followed up")
         CLOSED = "closed", _("Case closed")
         REOPENED = "reopened", _("Case reopened")
         POLICE = "police", _("Police report updated")

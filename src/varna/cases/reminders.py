@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from varna.cases import rules
 from varna.cases.models import Case, DigestRun, Reminder, State
-from varna.orgs import tree
-from varna.orgs.models import Role, RoleGrant, Unit, User
+from varna.cases.services import holders_by_level
+from varna.orgs.models import Role, Unit, User
 from varna.reporting.models import Notification, Report
 from varna.reporting.tasks import send_notification_email
 
@@ -86,48 +86,28 @@ def _unit_and_case(reminder: Reminder) -> tuple[Unit, Case | None]:
     return reminder.request.unit, reminder.request.case
 
 
-def managers_by_level(unit: Unit, role: str) -> list[list[User]]:
-    """Holders of `role` on `unit` and the units above it, grouped nearest first: level 0 is
-    the nearest unit that has any, level 1 the next unit above that has any, and so on."""
-    grants = (
-        RoleGrant.objects.filter(
-            unit__path__in=tree.ancestor_paths(unit.path), role=role, user__is_active=True
-        )
-        .select_related("user", "unit")
-        .order_by("-unit__depth", "user_id")
-    )
-    levels: list[list[User]] = []
-    depth = None
-    for grant in grants:
-        if grant.unit.depth != depth:
-            levels.append([])
-            depth = grant.unit.depth
-        levels[-1].append(grant.user)
-    return levels
-
-
 def recipients(reminder: Reminder) -> list[User]:
     """Who a reminder goes to: at level 0 the person responsible (the case's handler, the
     measure's owner), otherwise the managers that many levels further up the tree."""
     unit, case = _unit_and_case(reminder)
     role = Role.SECURITY if case is not None and case.security_routed else Role.MANAGER
-    levels = managers_by_level(unit, role)
+    levels = holders_by_level(unit, role)
     if reminder.level == 0:
         if reminder.measure is not None:
             return [reminder.measure.owner]
         if case is not None and case.handler is not None and reminder.request is None:
             return [case.handler]
         return levels[0] if levels else []
-    # Escalation skips the level the responsible person sits on.
-    start = 0
+    # Escalation goes to the managers above the responsible person: above their own level
+    # when they are a manager, else starting with the nearest managers.
     responsible = case.handler if case is not None else None
     if reminder.measure is not None:
         responsible = reminder.measure.owner
+    target = reminder.level - 1
     for index, people in enumerate(levels):
         if responsible is not None and any(person.pk == responsible.pk for person in people):
-            start = index
+            target = index + reminder.level
             break
-    target = start + reminder.level
     return levels[target] if target < len(levels) else []
 
 
@@ -139,6 +119,13 @@ def run(
     """
     now = now or timezone.now()
     worker = worker or uuid.uuid4().hex
+    with transaction.atomic():
+        # Claim and work in one transaction: a run that fails leaves its rows unclaimed for
+        # the next run, and a second worker waits on the claimed rows, then skips them.
+        return _run(now, worker, digest)
+
+
+def _run(now: datetime, worker: str, digest: bool) -> RunResult:
     result = RunResult()
     ids = claim(due_ids(now, urgent_only=not digest), worker=worker, now=now)
     result.claimed = len(ids)
@@ -160,51 +147,50 @@ def run(
         "request__case__unit",
         "request__case__handler",
     )
-    with transaction.atomic():
-        for reminder in rows:
-            if not _still_due(reminder):
-                Reminder.objects.filter(pk=reminder.pk).update(cancelled_at=now)
-                continue
-            people = recipients(reminder)
-            _unit, case = _unit_and_case(reminder)
-            report: Report | None = case.report if case is not None else None
-            for person in people:
-                notification = Notification.objects.create(
-                    recipient=person,
-                    report=report,
-                    kind=(
-                        Notification.Kind.REMINDER
-                        if reminder.level == 0
-                        else Notification.Kind.ESCALATION
-                    ),
-                    reason=Role.MANAGER,
-                    topic=reminder.kind,
-                    in_digest=digest,
-                )
-                result.notified += 1
-                if digest:
-                    per_person[person.pk].append(notification.pk)
-                else:
-                    immediate.append(notification.pk)
-            if people:
-                # The next level, in case this one does not act either.
-                Reminder.objects.create(
-                    kind=reminder.kind,
-                    case=reminder.case,
-                    measure=reminder.measure,
-                    support=reminder.support,
-                    request=reminder.request,
-                    level=reminder.level + 1,
-                    due_at=rules.escalation_due(now),
-                )
-                result.escalations += reminder.level > 0
-        from varna.cases.tasks import send_digest_email
+    for reminder in rows:
+        if not _still_due(reminder):
+            Reminder.objects.filter(pk=reminder.pk).update(cancelled_at=now)
+            continue
+        people = recipients(reminder)
+        _unit, case = _unit_and_case(reminder)
+        report: Report | None = case.report if case is not None else None
+        for person in people:
+            notification = Notification.objects.create(
+                recipient=person,
+                report=report,
+                kind=(
+                    Notification.Kind.REMINDER
+                    if reminder.level == 0
+                    else Notification.Kind.ESCALATION
+                ),
+                reason=Role.MANAGER,
+                topic=reminder.kind,
+                in_digest=digest,
+            )
+            result.notified += 1
+            if digest:
+                per_person[person.pk].append(notification.pk)
+            else:
+                immediate.append(notification.pk)
+        if people:
+            # The next level, in case this one does not act either.
+            Reminder.objects.create(
+                kind=reminder.kind,
+                case=reminder.case,
+                measure=reminder.measure,
+                support=reminder.support,
+                request=reminder.request,
+                level=reminder.level + 1,
+                due_at=rules.escalation_due(now),
+            )
+            result.escalations += reminder.level > 0
+    from varna.cases.tasks import send_digest_email
 
-        for person_pk, notification_ids in per_person.items():
-            send_digest_email.enqueue(person_pk, notification_ids)
-            result.digests.append((person_pk, notification_ids))
-        for notification_id in immediate:
-            send_notification_email.enqueue(notification_id)
+    for person_pk, notification_ids in per_person.items():
+        send_digest_email.enqueue(person_pk, notification_ids)
+        result.digests.append((person_pk, notification_ids))
+    for notification_id in immediate:
+        send_notification_email.enqueue(notification_id)
     return result
 
 

@@ -54,7 +54,9 @@ def has_injury(report: Report) -> bool:
 
 @cache
 def _public_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.Sweden(years=year, include_sundays=False))
+    """Public holidays and the eves that are days off in practice (midsommarafton, julafton,
+    nyårsafton)."""
+    return frozenset(holidays.country_holidays("SE", years=year, categories=("public", "de_facto")))
 
 
 def is_working_day(day: date) -> bool:

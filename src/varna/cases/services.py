@@ -77,8 +77,20 @@ def _event(
     )
 
 
+# The state each step starts from: acknowledging is not a way to reopen, nor reopening a way
+# to acknowledge.
+STEP_FROM: dict[str, str] = {
+    Kind.ACKNOWLEDGED: State.RECEIVED,
+    Kind.INVESTIGATED: State.ACKNOWLEDGED,
+    Kind.MEASURES_DECIDED: State.INVESTIGATED,
+    Kind.FOLLOWED_UP: State.MEASURES_DECIDED,
+    Kind.CLOSED: State.FOLLOWED_UP,
+    Kind.REOPENED: State.CLOSED,
+}
+
+
 def _move(case: Case, by: User, to: State, kind: str, at: datetime, note: str = "") -> None:
-    if to not in TRANSITIONS[case.state]:
+    if to not in TRANSITIONS[case.state] or STEP_FROM.get(kind) != case.state:
         raise ValidationError(
             _("A case that is “%(state)s” cannot become “%(to)s”."),
             code="invalid_transition",
@@ -142,11 +154,17 @@ def refresh_due(case: Case) -> None:
 def open_case(report: Report) -> Case:
     """Open the case of a new report (called inside the report's own transaction)."""
     opened = report.submitted_at
-    if report.route_to_security:
-        handlers = _nearest(report.unit, Role.SECURITY)
-    else:
-        handlers = _nearest(report.unit, Role.MANAGER)
-    handler = next((user for user, _role in handlers if user.pk != report.reporter_id), None)
+    role = Role.SECURITY if report.route_to_security else Role.MANAGER
+    # The nearest holder who is not the reporter: a manager who reports is handled from above.
+    handler = next(
+        (
+            user
+            for level in holders_by_level(report.unit, role)
+            for user in level
+            if user.pk != report.reporter_id
+        ),
+        None,
+    )
     reasons = rules.serious_reasons(report)
     case = Case(
         report=report,
@@ -167,6 +185,26 @@ def open_case(report: Report) -> Case:
     if reasons:
         _remind_notice(case, opened)
     return case
+
+
+def holders_by_level(unit: Unit, role: str) -> list[list[User]]:
+    """Holders of `role` on `unit` and the units above it, grouped nearest first: level 0 is
+    the nearest unit that has any, level 1 the next unit above that has any, and so on."""
+    grants = (
+        RoleGrant.objects.filter(
+            unit__path__in=tree.ancestor_paths(unit.path), role=role, user__is_active=True
+        )
+        .select_related("user", "unit")
+        .order_by("-unit__depth", "user_id")
+    )
+    levels: list[list[User]] = []
+    depth = None
+    for grant in grants:
+        if grant.unit.depth != depth:
+            levels.append([])
+            depth = grant.unit.depth
+        levels[-1].append(grant.user)
+    return levels
 
 
 def _remind_notice(case: Case, at: datetime) -> None:
@@ -382,6 +420,15 @@ def update_measure(
 # Police, authorities ----------------------------------------------------------------------
 
 
+POLICE_FIELDS = [
+    "police_decision",
+    "police_no_report_reason",
+    "police_filed_on",
+    "police_reference",
+    "police_outcome",
+]
+
+
 @transaction.atomic
 def record_police(
     case: Case, *, by: User, data: dict[str, Any], now: datetime | None = None
@@ -389,30 +436,30 @@ def record_police(
     """The decision on a police report, and later its date, reference and outcome."""
     at = _now(now)
     case = _locked(case)
-    decision = data.get("police_decision", "")
+    # The rules apply to the case as it will be, not only to the fields sent now.
+    merged = {field: getattr(case, field) for field in POLICE_FIELDS} | {
+        field: value for field, value in data.items() if field in POLICE_FIELDS
+    }
+    decision = merged["police_decision"]
     errors: dict[str, str] = {}
-    if decision == PoliceDecision.NO_REPORT and not data.get("police_no_report_reason", "").strip():
+    if (
+        decision == PoliceDecision.NO_REPORT
+        and not (merged["police_no_report_reason"] or "").strip()
+    ):
         errors["police_no_report_reason"] = _("Write why no police report is made.")
     if decision == PoliceDecision.NO_REPORT and (
-        data.get("police_filed_on") or data.get("police_reference")
+        merged["police_filed_on"] or merged["police_reference"]
     ):
         errors["police_decision"] = _("A report that was filed cannot also be “no report”.")
-    filed_on = data.get("police_filed_on")
+    filed_on = merged["police_filed_on"]
     if filed_on and filed_on > timezone.localdate(at):
         errors["police_filed_on"] = _("The date a report was filed cannot be in the future.")
-    if data.get("police_reference") and not filed_on:
+    if merged["police_reference"] and not filed_on:
         errors["police_filed_on"] = _("Give the date the report was filed.")
     if errors:
         raise ValidationError(errors)
-    for field in (
-        "police_decision",
-        "police_no_report_reason",
-        "police_filed_on",
-        "police_reference",
-        "police_outcome",
-    ):
-        if field in data:
-            setattr(case, field, data[field])
+    for field in POLICE_FIELDS:
+        setattr(case, field, merged[field])
     if case.police_decision != PoliceDecision.NO_REPORT:
         case.police_no_report_reason = ""
     _event(
@@ -533,7 +580,7 @@ def offer_support(
     case = _locked(case)
     _not_closed(case)
     support = Support.objects.create(case=case, kind=kind, offered_on=offered_on, note=note)
-    _event(case, by, Kind.SUPPORT, at, note=_("Offered: %s") % support.get_kind_display())
+    _event(case, by, Kind.SUPPORT, at, note=_("Offered: %(kind)s") % {"kind": support.get_kind_display()})
     _save(case)
     return support
 
@@ -556,7 +603,7 @@ def update_support(
     support = Support.objects.select_for_update().get(pk=support.pk)
     today = timezone.localdate(at)
     if status == Support.Status.GIVEN and given_on is None:
-        given_on = today
+        given_on = support.given_on or today
     for field, value in (("given_on", given_on), ("followed_up_on", followed_up_on)):
         if value and value > today:
             raise ValidationError({field: _("The date cannot be in the future.")})
@@ -564,6 +611,10 @@ def update_support(
             raise ValidationError({field: _("The date cannot be before the support was offered.")})
     support.status = status
     support.given_on = given_on if status == Support.Status.GIVEN else None
+    if support.given_on is None and support.follow_up_due_on is not None:
+        # No longer given (declined after all): no follow-up contact to remind.
+        support.follow_up_due_on = None
+        _cancel(at, support=support)
     if note is not None:
         support.note = note
     if support.given_on and support.follow_up_due_on is None:
@@ -649,8 +700,14 @@ def set_handler(case: Case, *, by: User, user: User, now: datetime | None = None
     """Hand the case to another manager whose grant covers the unit (a deputy, a manager above)."""
     at = _now(now)
     case = _locked(case)
-    if not user.is_active or not access.can(user, Action.HANDLE_CASE, case):
-        raise ValidationError({"handler": _("Only a manager of this unit can handle the case.")})
+    if case.security_routed:
+        allowed = access.can(user, Action.VIEW_SECURITY_REPORT, case)
+        message = _("Only a security coordinator for this unit can handle the case.")
+    else:
+        allowed = access.can(user, Action.HANDLE_CASE, case)
+        message = _("Only a manager of this unit can handle the case.")
+    if not user.is_active or not allowed:
+        raise ValidationError({"user": message})
     case.handler = user
     _event(case, by, Kind.HANDLER, at, note=user.get_full_name())
     return _save(case)
@@ -669,11 +726,16 @@ def request_measures(
     demand = demand.strip()
     if not demand:
         raise ValidationError({"demand": _("Write which measures you request.")})
-    if not access.can(by, Action.REQUEST_MEASURES, unit):
-        raise ValidationError({"unit": _("You are not a safety representative for this unit.")})
     if case is not None:
         case = _locked(case)
         unit = case.unit
+        if case.security_routed:
+            # Sent to security: the safety representative does not see it, and the line
+            # must not learn of it through a request.
+            raise ValidationError(_("Requests cannot be made on cases handled by the security coordinator."))
+        _not_closed(case)
+    if not access.can(by, Action.REQUEST_MEASURES, unit):
+        raise ValidationError({"unit": _("You are not a safety representative for this unit.")})
     request = SafetyRequest.objects.create(unit=unit, case=case, requested_by=by, demand=demand)
     if case is not None:
         _event(case, by, Kind.REQUEST, at, note=demand)

@@ -452,7 +452,6 @@ def _report(
     submitted_at = _submitted_at(rng, occurred_on, time_of_day, now)
     return Report(
         number="",
-        status=_status(rng, (timezone.localdate(now) - occurred_on).days),
         reporter_id=reporter,
         affected_id=affected,
         unit=unit,
@@ -590,16 +589,6 @@ def _submitted_at(
     if submitted_at >= now:
         submitted_at = now - timedelta(minutes=rng.randint(5, 120))
     return submitted_at
-
-
-def _status(rng: random.Random, age_in_days: int) -> str:
-    if age_in_days > 60:
-        return Report.Status.RECEIVED if _chance(rng, 0.03) else Report.Status.CLOSED
-    if age_in_days > 21:
-        return Report.Status.RECEIVED if _chance(rng, 0.4) else Report.Status.CLOSED
-    if age_in_days > 3:
-        return Report.Status.SUBMITTED if _chance(rng, 0.25) else Report.Status.RECEIVED
-    return Report.Status.SUBMITTED if _chance(rng, 0.7) else Report.Status.RECEIVED
 
 
 def _description(

@@ -28,14 +28,8 @@ def new_code() -> str:
 class Report(TimeStampedModel):
     """One reported event of unlawful influence. Written only through reporting.services."""
 
-    class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
-        RECEIVED = "received", _("Received by the manager")
-        CLOSED = "closed", _("Closed")
-
     code = models.CharField(max_length=24, unique=True, default=new_code, editable=False)
     number = models.CharField(_("report number"), max_length=12, unique=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports_made"
     )

@@ -18,7 +18,7 @@ def reports_of(user: User) -> QuerySet[Report]:
     """Reports the user made or that are about them, newest first."""
     return (
         (Report.objects.filter(reporter=user) | Report.objects.filter(affected=user))
-        .select_related("unit")
+        .select_related("unit", "case")
         .order_by("-submitted_at")
     )
 

@@ -272,7 +272,7 @@ MATRIX: dict[str, Route] = {
     "cases:requests": Route(anywhere(MANAGERS | {"skyddsombud"})),
     "cases:request_new": Route(anywhere({"skyddsombud"})),
     "cases:request": Route(
-        readers(MANAGERS | {"skyddsombud"}), kwargs=lambda code: {"pk": request_in(code).pk}
+        readers(MANAGERS | {"skyddsombud"}), kwargs=lambda code: {"code": request_in(code).code}
     ),
     "admin:index": Route(administrator(object_scoped=False)),
     "admin:login": Route(lambda role, where: 302),

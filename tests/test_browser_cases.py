@@ -163,7 +163,7 @@ def test_every_case_page_is_accessible(page, site, language):  # noqa: F811
         f"/arenden/{report.code}/",
         f"/arenden/{report.code}/utkast-polisanmalan/",
         "/begaran/",
-        f"/begaran/{request.pk}/",
+        f"/begaran/{request.code}/",
         "/notiser/",
         "/",
     ]:

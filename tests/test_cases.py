@@ -796,15 +796,36 @@ def test_a_notice_needs_an_event_marked_serious_and_the_handler_can_mark_one(cas
     refused(case, lambda: services.record_notice(case, by=forste, sent_at=timezone.now()))
     refused(case, lambda: services.flag_serious(case, by=forste, reasons=[]))
     event = one_new_event(
-        case, lambda: services.flag_serious(case, by=forste, reasons=["shock", "weapon"])
+        case, lambda: services.flag_serious(case, by=forste, reasons=["shock", "several_injured"])
     )
     assert event.kind == Kind.SERIOUS_FLAGGED
     case = fresh(case)
-    assert case.serious_reasons == ["shock", "weapon"] and case.notice_pending
+    assert case.serious_reasons == ["shock", "several_injured"] and case.notice_pending
     assert case.notice_due_at == evening(date(2026, 3, 11)) == case.next_due_at
     notice = Reminder.objects.get(case=case, kind=Reminder.Kind.NOTICE)
     assert notice.due_at == local(2026, 3, 11, 17, 0)
     refused(case, lambda: services.flag_serious(case, by=forste, reasons=["shock"]))
+
+
+@pytest.mark.django_db
+def test_a_serious_threat_goes_to_security_as_well(cast):
+    """A threat to life at once, a weapon when the handler marks it: the nearest security
+    coordinator is assigned, told, and can open the case; the line keeps handling it."""
+    threat = open_case(cast, main_form="threat", subforms=["threat.direct"])
+    sakerhet = cast["sakerhet"]
+    assert list(threat.assignments.values_list("user__username", "role")) == [
+        ("sakerhet", "security")
+    ]
+    assert capacity(sakerhet, threat) == Capacity.SECURITY
+    assert visible_cases(sakerhet).filter(pk=threat.pk).exists()
+    assert capacity(cast["forste"], threat) == Capacity.MANAGER
+    told = Notification.objects.get(recipient=sakerhet, report=threat.report)
+    assert told.kind == Notification.Kind.ASSIGNED
+
+    plain = open_case(cast, main_form="harassment")
+    assert capacity(sakerhet, plain) is None
+    services.flag_serious(plain, by=cast["forste"], reasons=["weapon"])
+    assert capacity(sakerhet, fresh(plain)) == Capacity.SECURITY
 
 
 @pytest.mark.django_db
@@ -1007,7 +1028,10 @@ def test_an_unanswered_safety_request_is_overdue_at_once_until_answered(cast):
         "Överfallslarm i besöksrummen",
     )
     [reminder] = Reminder.objects.filter(request=request)
-    assert reminder.kind == Reminder.Kind.SAFETY_REQUEST and reminder.due_at <= now
+    # The managers are told at once; the reminder follows if it stays unanswered.
+    assert reminder.kind == Reminder.Kind.SAFETY_REQUEST
+    expected = request.created_at + timedelta(hours=services.REQUEST_REMINDER_HOURS)
+    assert abs(reminder.due_at - expected) < timedelta(seconds=5)
     told = Notification.objects.filter(kind=Notification.Kind.SAFETY_REQUEST, report=case.report)
     assert list(told.values_list("recipient__username", flat=True)) == ["forste"]
     assert (
@@ -1117,7 +1141,9 @@ def test_an_unmet_deadline_reminds_the_handler_then_climbs_the_tree(cast, quiet)
     moment = due
     for level, manager in enumerate(["enhetschef", "avdelningschef", "forvaltningschef"], 1):
         row = Reminder.objects.get(case=case, level=level)
-        assert row.due_at == rules.add_working_days(moment, 1) == rules.escalation_due(moment)
+        # Early on the next working day, so that its digest carries the escalation.
+        next_day = rules.add_working_days(moment, 1).date()
+        assert row.due_at == rules.start_of_day(next_day) == rules.escalation_due(moment)
         assert reminders.run(row.due_at - timedelta(minutes=1)).claimed == 0
         moment = row.due_at
         before = len(notes(case))
@@ -1322,7 +1348,10 @@ def test_urgent_reminders_go_out_at_once_and_the_rest_with_the_morning_digest(
     assert notes(case)[1:] == [("forste", "reminder", "acknowledge")]
 
     later = reminders.tick(at(9))  # the day's digest is taken: only urgent kinds
-    assert later.claimed == 0 and later.digests == []
+    assert later.digests == []
+    claimed = Reminder.objects.filter(case=case, claimed_at=at(9))
+    # The unmet notice climbs within hours; the acknowledgement waits for tomorrow's digest.
+    assert {(row.kind, row.level) for row in claimed} == {("notice", 1)}
 
 
 # 6. Two workers ---------------------------------------------------------------------------

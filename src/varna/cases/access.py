@@ -19,6 +19,7 @@ from varna.cases.models import Assignment, Case, SafetyRequest
 from varna.orgs import access, tree
 from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Role, RoleGrant, Unit, User
+from varna.reporting.models import Report
 from varna.reporting.taxonomy import Form
 
 access.register_scoped(Case, "unit__path")
@@ -34,8 +35,9 @@ class Capacity(StrEnum):
 
 
 HANDLERS = {Capacity.MANAGER, Capacity.SECURITY}
-SEES_ACTOR = {Capacity.MANAGER, Capacity.SECURITY, Capacity.INVESTIGATOR}
-SEES_CONTENT = SEES_ACTOR | {Capacity.SAFETY_REP}
+# Personal data about the actor: the handlers only.
+SEES_ACTOR = HANDLERS
+SEES_CONTENT = HANDLERS | {Capacity.INVESTIGATOR, Capacity.SAFETY_REP}
 SEES_SUPPORT = HANDLERS | {Capacity.SAFETY_REP, Capacity.HR}
 COMMENTS = SEES_CONTENT
 
@@ -47,11 +49,9 @@ def visible_cases(user: AnyUser) -> QuerySet[Case]:
     """Every case the user may open in any capacity."""
     if not user.is_authenticated:
         return Case.objects.none()
-    line = access.scope_q(user, Action.VIEW_CASE, "unit__path") | access.scope_q(
-        user, Action.VIEW_SUPPORT, "unit__path"
-    )
-    query = line & Q(security_routed=False)
-    query |= access.scope_q(user, Action.VIEW_SECURITY_REPORT, "unit__path") & SECURITY_CASES
+    line = _in_units(user, Action.VIEW_CASE, Action.VIEW_SUPPORT)
+    security = _in_units(user, Action.VIEW_SECURITY_REPORT)
+    query = (line & Q(security_routed=False)) | (security & SECURITY_CASES)
     for role in ASSIGNABLE:
         # An assignment counts while the person still holds the role over the case's unit.
         covered = Q(pk__in=[])
@@ -59,10 +59,35 @@ def visible_cases(user: AnyUser) -> QuerySet[Case]:
             covered |= tree.subtree_q(path, "unit__path")
         assigned = Assignment.objects.filter(user=user.pk, role=role).values("case")
         query |= covered & Q(pk__in=assigned)
-    return Case.objects.filter(query)
+    # Not the cases about the user: a small set, read from the report's index on `affected`.
+    about_them = Report.objects.filter(affected=user.pk).values("pk")
+    return Case.objects.filter(query).exclude(pk__in=about_them)
 
 
 ASSIGNABLE = [Role.SECURITY, Role.INVESTIGATOR]
+
+
+# Up to this many units, a scope is sent to the database as a list of unit keys.
+UNIT_LIST_MAX = 2_000
+
+
+def _in_units(user: AnyUser, *actions: Action) -> Q:
+    """Cases in units where the user may do any of `actions`. A scope of a few hundred units
+    (a manager's) becomes a list of keys, so the case table is filtered on its own indexed
+    column; a larger one stays a join on the tree's paths."""
+    tops = {path for action in actions for path in access.scope_paths(user, action)}
+    if not tops:
+        return Q(pk__in=[])
+    scope = Q(pk__in=[])
+    for path in tops:
+        scope |= tree.subtree_q(path)
+    ids = list(Unit.objects.filter(scope).values_list("pk", flat=True)[: UNIT_LIST_MAX + 1])
+    if len(ids) <= UNIT_LIST_MAX:
+        return Q(unit_id__in=ids)
+    joined = Q(pk__in=[])
+    for path in tops:
+        joined |= tree.subtree_q(path, "unit__path")
+    return joined
 
 
 def _role_tops(user: AnyUser, role: str) -> list[str]:
@@ -83,7 +108,9 @@ def _assigned_roles(user: AnyUser, case: Case) -> set[str]:
 
 def capacity(user: AnyUser, case: Case) -> Capacity | None:
     """The strongest capacity in which the user may open the case, or None."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or user.pk == case.report.affected_id:
+        # The person it happened to follows the case on their report page, also when they
+        # are a manager: nobody handles a case about themselves.
         return None
     assigned = _assigned_roles(user, case)
     is_security_case = case.security_routed or case.main_form == Form.CORRUPTION
@@ -131,16 +158,25 @@ def may_handle(user: AnyUser) -> bool:
 
 def may_use_inbox(user: AnyUser) -> bool:
     """Whether the user has case work anywhere (shows the inbox in the menu)."""
-    return (
-        any(
-            access.can(user, action)
-            for action in (
-                Action.VIEW_CASE,
-                Action.VIEW_SUPPORT,
-                Action.VIEW_SECURITY_REPORT,
-            )
+    return any(
+        access.can(user, action)
+        for action in (
+            Action.VIEW_CASE,
+            Action.VIEW_SUPPORT,
+            Action.VIEW_SECURITY_REPORT,
         )
-        or Assignment.objects.filter(user=user.pk).exists()
+    ) or (
+        bool(set(ASSIGNABLE) & access.roles_of(user))
+        and Assignment.objects.filter(user=user.pk).exists()
+    )
+
+
+def sees_events_anywhere(user: AnyUser) -> bool:
+    """Whether any case the user opens shows what happened (everyone but HR)."""
+    return (
+        access.can(user, Action.VIEW_CASE)
+        or access.can(user, Action.VIEW_SECURITY_REPORT)
+        or bool(set(ASSIGNABLE) & access.roles_of(user))
     )
 
 
@@ -177,14 +213,18 @@ def assignable_people(case: Case) -> QuerySet[RoleGrant]:
 
 
 def possible_handlers(case: Case) -> QuerySet[User]:
-    """Managers whose grant covers the case's unit: the line manager, deputies and those above."""
+    """Who can handle the case: managers whose grant covers its unit (the line manager,
+    deputies, those above), or security coordinators for a case sent to security; never the
+    person it happened to."""
 
+    role = Role.SECURITY if case.security_routed else Role.MANAGER
     return (
         User.objects.filter(
             is_active=True,
-            role_grants__role=Role.MANAGER,
+            role_grants__role=role,
             role_grants__unit__path__in=tree.ancestor_paths(case.unit.path),
         )
+        .exclude(pk=case.report.affected_id)
         .distinct()
         .order_by("first_name", "last_name")
     )

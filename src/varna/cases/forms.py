@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -24,7 +24,7 @@ from varna.cases.models import (
 )
 from varna.orgs import access, tree
 from varna.orgs.access import Action
-from varna.orgs.models import Employment, Role, Unit, User
+from varna.orgs.models import Role, Unit, User
 from varna.reporting.taxonomy import Answer, Form
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -105,18 +105,15 @@ class InvestigationForm(forms.ModelForm[Case]):
 
 
 def measure_owners(case: Case) -> QuerySet[User]:
-    """Who can own a measure: managers, HR and security whose grants cover the unit, and the
-    people employed in it."""
-    paths = tree.ancestor_paths(case.unit.path)
+    """Who can own a measure: the managers and security coordinators whose grants cover the
+    unit, who can open the case to mark it done (never the person it happened to)."""
     return (
         User.objects.filter(
-            Q(
-                role_grants__unit__path__in=paths,
-                role_grants__role__in=[Role.MANAGER, Role.HR, Role.SECURITY],
-            )
-            | Q(pk__in=Employment.objects.filter(unit=case.unit).values("user")),
+            role_grants__unit__path__in=tree.ancestor_paths(case.unit.path),
+            role_grants__role__in=[Role.MANAGER, Role.SECURITY],
             is_active=True,
         )
+        .exclude(pk=case.report.affected_id)
         .distinct()
         .order_by("first_name", "last_name")
     )

@@ -11,7 +11,7 @@ measures) is e-mailed at once.
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,6 +26,8 @@ from varna.reporting.tasks import send_notification_email
 
 URGENT = {Reminder.Kind.NOTICE, Reminder.Kind.SAFETY_REQUEST}
 BATCH = 500
+# A notice to Arbetsmiljöverket is due the same day: it goes up the tree within hours.
+NOTICE_ESCALATION = timedelta(hours=3)
 
 
 @dataclass
@@ -92,22 +94,32 @@ def recipients(reminder: Reminder) -> list[User]:
     unit, case = _unit_and_case(reminder)
     role = Role.SECURITY if case is not None and case.security_routed else Role.MANAGER
     levels = holders_by_level(unit, role)
+    if case is not None:
+        # Nobody is reminded about a case about themselves.
+        levels = [
+            [person for person in level if person.pk != case.report.affected_id] for level in levels
+        ]
+        levels = [level for level in levels if level]
     if reminder.level == 0:
         if reminder.measure is not None:
             return [reminder.measure.owner]
         if case is not None and case.handler is not None and reminder.request is None:
             return [case.handler]
         return levels[0] if levels else []
-    # Escalation goes to the managers above the responsible person: above their own level
-    # when they are a manager, else starting with the nearest managers.
-    responsible = case.handler if case is not None else None
+    # Escalation goes to the managers above whoever was reminded first: above the responsible
+    # person's own level when they are a manager, the nearest managers when the responsible
+    # person is not one, and the level above the nearest when those were reminded first.
+    responsible = None if reminder.request is not None or case is None else case.handler
     if reminder.measure is not None:
         responsible = reminder.measure.owner
-    target = reminder.level - 1
-    for index, people in enumerate(levels):
-        if responsible is not None and any(person.pk == responsible.pk for person in people):
-            target = index + reminder.level
-            break
+    if responsible is None:
+        target = reminder.level
+    else:
+        target = reminder.level - 1
+        for index, people in enumerate(levels):
+            if any(person.pk == responsible.pk for person in people):
+                target = index + reminder.level
+                break
     return levels[target] if target < len(levels) else []
 
 
@@ -119,10 +131,18 @@ def run(
     """
     now = now or timezone.now()
     worker = worker or uuid.uuid4().hex
-    with transaction.atomic():
-        # Claim and work in one transaction: a run that fails leaves its rows unclaimed for
-        # the next run, and a second worker waits on the claimed rows, then skips them.
-        return _run(now, worker, digest)
+    total = RunResult()
+    while True:
+        with transaction.atomic():
+            # Claim and work in one transaction: a run that fails leaves its rows unclaimed
+            # for the next run, and a second worker waits on the claimed rows, then skips them.
+            result = _run(now, worker, digest)
+        total.claimed += result.claimed
+        total.notified += result.notified
+        total.escalations += result.escalations
+        total.digests += result.digests
+        if result.claimed < BATCH:
+            return total
 
 
 def _run(now: datetime, worker: str, digest: bool) -> RunResult:
@@ -181,7 +201,11 @@ def _run(now: datetime, worker: str, digest: bool) -> RunResult:
                 support=reminder.support,
                 request=reminder.request,
                 level=reminder.level + 1,
-                due_at=rules.escalation_due(now),
+                due_at=(
+                    now + NOTICE_ESCALATION
+                    if reminder.kind == Reminder.Kind.NOTICE
+                    else rules.escalation_due(now)
+                ),
             )
             result.escalations += reminder.level > 0
     from varna.cases.tasks import send_digest_email
@@ -209,7 +233,14 @@ def claim_digest_day(now: datetime, worker: str) -> bool:
 
 
 def tick(now: datetime | None = None) -> RunResult:
-    """One run of the background worker: the digest once a day, urgent reminders every time."""
+    """One run of the background worker: the digest once a day, urgent reminders every time.
+    If the digest run fails, the day's claim is given back so that the next run sends it."""
     now = now or timezone.now()
     worker = uuid.uuid4().hex
-    return run(now, worker=worker, digest=claim_digest_day(now, worker))
+    digest = claim_digest_day(now, worker)
+    try:
+        return run(now, worker=worker, digest=digest)
+    except Exception:
+        if digest:
+            DigestRun.objects.filter(day=timezone.localdate(now), worker=worker).delete()
+        raise

@@ -87,6 +87,8 @@ def acknowledge_due(opened_at: datetime) -> datetime:
     return add_working_days(opened_at, settings.VARNA_ACKNOWLEDGE_WORKING_DAYS)
 
 
-def escalation_due(due_at: datetime) -> datetime:
-    """When an unmet deadline goes one level further up the tree."""
-    return add_working_days(due_at, settings.VARNA_ESCALATION_WORKING_DAYS)
+def escalation_due(reminded_at: datetime) -> datetime:
+    """When an unmet deadline goes one level further up the tree: early on the working day
+    `VARNA_ESCALATION_WORKING_DAYS` after the reminder, so that day's digest carries it."""
+    day = add_working_days(reminded_at, settings.VARNA_ESCALATION_WORKING_DAYS).date()
+    return start_of_day(day)

@@ -33,6 +33,8 @@ from varna.reporting.services import _nearest
 from varna.reporting.tasks import send_notification_email
 
 Kind = CaseEvent.Kind
+# The managers are told of a request at once; a reminder follows if it is still unanswered.
+REQUEST_REMINDER_HOURS = 4
 
 # The only steps a case can take; anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
@@ -155,13 +157,14 @@ def open_case(report: Report) -> Case:
     """Open the case of a new report (called inside the report's own transaction)."""
     opened = report.submitted_at
     role = Role.SECURITY if report.route_to_security else Role.MANAGER
-    # The nearest holder who is not the reporter: a manager who reports is handled from above.
+    # The nearest holder who is not the person it happened to: a manager's own event is
+    # handled from above.
     handler = next(
         (
             user
             for level in holders_by_level(report.unit, role)
             for user in level
-            if user.pk != report.reporter_id
+            if user.pk != report.affected_id
         ),
         None,
     )
@@ -184,6 +187,8 @@ def open_case(report: Report) -> Case:
     _remind(Reminder.Kind.ACKNOWLEDGE, case.acknowledge_due_at, case=case)
     if reasons:
         _remind_notice(case, opened)
+    if SECURITY_REASONS & set(reasons):
+        _assign_security(case, opened)
     return case
 
 
@@ -393,17 +398,22 @@ def update_measure(
     case = _locked(measure.case)
     _not_closed(case)
     measure = Measure.objects.select_for_update().get(pk=measure.pk)
-    old_due = measure.due_on
+    old_due, was_open = measure.due_on, measure.is_open
     if "owner" in data:
         _check_owner(data["owner"], case)
+    new_due = data.get("due_on", old_due)
+    if new_due != old_due and new_due < timezone.localdate(at):
+        raise ValidationError({"due_on": _("The due date cannot be in the past.")})
     for field, value in data.items():
         setattr(measure, field, value)
     if measure.status == Measure.Status.DONE and measure.done_on is None:
         measure.done_on = timezone.localdate(at)
+    if measure.is_open:
+        measure.done_on = None
     measure.save()
     if not measure.is_open or measure.due_on != old_due:
         _cancel(at, measure=measure)
-    if measure.is_open and measure.due_on != old_due:
+    if measure.is_open and (measure.due_on != old_due or not was_open):
         _remind(Reminder.Kind.MEASURE, rules.end_of_day(measure.due_on), measure=measure)
     _event(
         case,
@@ -480,11 +490,14 @@ def flag_serious(
     if not added:
         raise ValidationError(_("Choose why the event may be serious."), code="required")
     case.serious_reasons = [*case.serious_reasons, *added]
-    case.not_serious_reason = ""
-    if case.notice_due_at is None or case.notice_sent_at is None:
+    if case.notice_sent_at is None and (case.notice_due_at is None or case.not_serious_reason):
+        # A deadline that is already running keeps its date (an overdue notice stays overdue).
         case.notice_due_at = rules.end_of_day(timezone.localdate(at))
         _cancel(at, case=case, kind=Reminder.Kind.NOTICE)
         _remind_notice(case, at)
+    case.not_serious_reason = ""
+    if SECURITY_REASONS & set(added):
+        _assign_security(case, at)
     labels = ", ".join(str(rules.Serious(reason).label) for reason in added)
     _event(case, by, Kind.SERIOUS_FLAGGED, at, note=labels)
     return _save(case)
@@ -508,6 +521,8 @@ def record_notice(
         raise ValidationError(
             {"sent_at": _("The time the notice was sent cannot be in the future.")}
         )
+    if timezone.localdate(sent_at) < case.report.occurred_on:
+        raise ValidationError({"sent_at": _("The notice cannot have been sent before the event.")})
     case.notice_sent_at = sent_at
     case.notice_sent_by = by
     case.notice_reference = reference.strip()
@@ -580,7 +595,13 @@ def offer_support(
     case = _locked(case)
     _not_closed(case)
     support = Support.objects.create(case=case, kind=kind, offered_on=offered_on, note=note)
-    _event(case, by, Kind.SUPPORT, at, note=_("Offered: %(kind)s") % {"kind": support.get_kind_display()})
+    _event(
+        case,
+        by,
+        Kind.SUPPORT,
+        at,
+        note=_("Offered: %(kind)s") % {"kind": support.get_kind_display()},
+    )
     _save(case)
     return support
 
@@ -600,6 +621,7 @@ def update_support(
     later, reminded like any deadline."""
     at = _now(now)
     case = _locked(support.case)
+    _not_closed(case)
     support = Support.objects.select_for_update().get(pk=support.pk)
     today = timezone.localdate(at)
     if status == Support.Status.GIVEN and given_on is None:
@@ -681,18 +703,44 @@ def assign(case: Case, *, by: User, user: User, now: datetime | None = None) -> 
             role__in=[Role.SECURITY, Role.INVESTIGATOR],
             unit__path__in=tree.ancestor_paths(case.unit.path),
         )
-        .order_by("role")
+        .order_by("-role")  # security before investigator for someone who is both
         .first()
     )
     if grant is None or not user.is_active:
         raise ValidationError(
             {"user": _("Only a security coordinator or investigator for this unit can be chosen.")}
         )
-    assignment, _created = Assignment.objects.get_or_create(
-        case=case, user=user, defaults={"role": grant.role, "assigned_by": by}
+    return _assign(case, by, user, grant.role, at)
+
+
+def _assign(case: Case, by: User | None, user: User, role: str, at: datetime) -> Assignment:
+    assignment, created = Assignment.objects.get_or_create(
+        case=case, user=user, defaults={"role": role, "assigned_by": by}
     )
-    _event(case, by, Kind.ASSIGNED, at, note=f"{user.get_full_name()} ({grant.get_role_display()})")
+    if created:
+        _event(case, by, Kind.ASSIGNED, at, note=f"{user.get_full_name()} ({Role(role).label})")
+        notification = Notification.objects.create(
+            recipient=user,
+            report=case.report,
+            kind=Notification.Kind.ASSIGNED,
+            reason=role,
+            topic=Notification.Topic.ASSIGNED,
+        )
+        send_notification_email.enqueue(notification.pk)
     return assignment
+
+
+# Serious threats go to security as well as to the line (DOMAIN: security handles them).
+SECURITY_REASONS = {rules.Serious.THREAT_TO_LIFE, rules.Serious.WEAPON}
+
+
+def _assign_security(case: Case, at: datetime) -> None:
+    """Give a serious threat to the nearest security coordinators, unless it is about them."""
+    if case.security_routed:
+        return
+    for user, _role in _nearest(case.unit, Role.SECURITY):
+        if user.pk != case.report.affected_id:
+            _assign(case, None, user, Role.SECURITY, at)
 
 
 @transaction.atomic
@@ -706,7 +754,7 @@ def set_handler(case: Case, *, by: User, user: User, now: datetime | None = None
     else:
         allowed = access.can(user, Action.HANDLE_CASE, case)
         message = _("Only a manager of this unit can handle the case.")
-    if not user.is_active or not allowed:
+    if not user.is_active or not allowed or user.pk == case.report.affected_id:
         raise ValidationError({"user": message})
     case.handler = user
     _event(case, by, Kind.HANDLER, at, note=user.get_full_name())
@@ -732,7 +780,9 @@ def request_measures(
         if case.security_routed:
             # Sent to security: the safety representative does not see it, and the line
             # must not learn of it through a request.
-            raise ValidationError(_("Requests cannot be made on cases handled by the security coordinator."))
+            raise ValidationError(
+                _("Requests cannot be made on cases handled by the security coordinator.")
+            )
         _not_closed(case)
     if not access.can(by, Action.REQUEST_MEASURES, unit):
         raise ValidationError({"unit": _("You are not a safety representative for this unit.")})
@@ -740,8 +790,17 @@ def request_measures(
     if case is not None:
         _event(case, by, Kind.REQUEST, at, note=demand)
         _save(case)
-    _remind(Reminder.Kind.SAFETY_REQUEST, at, request=request)
-    managers = [user for user, _role in _nearest(unit, Role.MANAGER) if user.pk != by.pk]
+    _remind(
+        Reminder.Kind.SAFETY_REQUEST,
+        at + timedelta(hours=REQUEST_REMINDER_HOURS),
+        request=request,
+    )
+    if case is not None and case.handler is not None:
+        managers = [case.handler]
+    else:
+        managers = [user for user, _role in _nearest(unit, Role.MANAGER)]
+    affected = case.report.affected_id if case is not None else None
+    managers = [user for user in managers if user.pk not in {by.pk, affected}]
     notifications = Notification.objects.bulk_create(
         [
             Notification(

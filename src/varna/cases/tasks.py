@@ -22,9 +22,12 @@ def run_reminders() -> str:
     `schedule_reminders` command starts when the server starts)."""
     from varna.cases import reminders
 
-    result = reminders.tick()
-    if default_task_backend.supports_defer:
-        run_reminders.using(run_after=timezone.now() + TICK).enqueue()
+    try:
+        result = reminders.tick()
+    finally:
+        # The chain goes on even when this run fails: the next one retries its rows.
+        if default_task_backend.supports_defer:
+            run_reminders.using(run_after=timezone.now() + TICK).enqueue()
     return f"claimed {result.claimed}, notified {result.notified}"
 
 

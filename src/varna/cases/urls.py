@@ -10,5 +10,5 @@ urlpatterns = [
     path("arenden/<str:code>/steg/<slug:step>/", views.case_step, name="step"),
     path("begaran/", views.request_list, name="requests"),
     path("begaran/ny/", views.request_new, name="request_new"),
-    path("begaran/<int:pk>/", views.request_detail, name="request"),
+    path("begaran/<str:code>/", views.request_detail, name="request"),
 ]

@@ -1,6 +1,7 @@
 """The inbox, the case page with its steps, the police-report draft and requests for measures."""
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -393,8 +394,30 @@ def case_step(request: HttpRequest, code: str, step: str) -> HttpResponse:
             messages.success(request, str(chosen.done))
             return redirect("cases:detail", code=code)
     case.refresh_from_db()
+    if not _shown(step, case, form):
+        # The form is no longer on the page (someone closed the case meanwhile, the measure
+        # was finished): say why here, so the refusal is not silent.
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, str(message))
+        return redirect("cases:detail", code=code)
     # 200 like any re-shown form: the page is the answer, with the errors on it.
     return _page(request, case, role, bound=(step, form))
+
+
+# Parts of the page shown only while the case is open.
+OPEN_ONLY = {"investigation", "measure", "support", "serious", "request"}
+
+
+def _shown(step: str, case: Case, form: django_forms.BaseForm) -> bool:
+    """Whether the page will show this step's form (with its errors) after a refusal."""
+    if case.state == State.CLOSED and step in OPEN_ONLY:
+        return False
+    if step in {"measure_update", "support_update"}:
+        item = str(form.data.get("item", ""))
+        items = case.measures if step == "measure_update" else case.supports
+        return item.isdigit() and items.filter(pk=int(item)).exists()
+    return True
 
 
 @login_required
@@ -439,15 +462,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
     elif request.GET:
         messages.warning(request, _("Some filters were not understood and are not used."))
+    # HR reads the support parts only: not what kind of event it was.
+    sees_events = access.sees_events_anywhere(request.user)
+    if not sees_events:
+        chosen = dataclasses.replace(chosen, form="", serious=False)
+        del form.fields["form"], form.fields["serious"]
     now = timezone.now()
-    page = Paginator(selectors.inbox(request.user, chosen, now), selectors.PAGE_SIZE).get_page(
-        request.GET.get("sida")
-    )
+    page, rows = selectors.inbox_page(request.user, chosen, request.GET.get("sida"), now)
     query = request.GET.copy()
     query.pop("sida", None)
     context = {
         "form": form,
         "page": page,
+        "rows": rows,
+        "sees_events": sees_events,
         "chosen": chosen,
         "counts": selectors.counts(request.user, now),
         "now": now,
@@ -515,36 +543,40 @@ def request_new(request: HttpRequest) -> HttpResponse:
             _attach(form, error)
         else:
             messages.success(request, _("Your request is recorded and the managers are told."))
-            return redirect("cases:request", pk=made.pk)
+            return redirect("cases:request", code=made.code)
     return render(request, "cases/request_form.html", {"form": form})
 
 
 @login_required
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: HttpRequest, code: str) -> HttpResponse:
     item = (
         access.visible_requests(request.user)
         .select_related("unit", "case__report", "requested_by", "answered_by")
-        .filter(pk=pk)
+        .filter(code=code)
         .first()
     )
     if item is None:
         raise Http404
-    may_answer = not item.is_answered and org_access.can(request.user, Action.HANDLE_CASE, item)
-    form = forms.AnswerForm(request.POST or None) if may_answer else None
-    if request.method == "POST":
-        if form is None:
-            raise Http404
-        if form.is_valid():
-            try:
-                services.answer_request(
-                    item,
-                    by=request.user,  # type: ignore[arg-type]
-                    decision=form.cleaned_data["decision"],
-                    answer=form.cleaned_data["answer"],
-                )
-            except ValidationError as error:
-                _attach(form, error)
-            else:
-                messages.success(request, _("Your answer is recorded."))
-                return redirect("cases:request", pk=item.pk)
+    may_answer = org_access.can(request.user, Action.HANDLE_CASE, item)
+    if request.method == "POST" and not may_answer:
+        raise Http404
+    if item.is_answered:
+        if request.method == "POST":
+            messages.error(request, _("The request has already been answered."))
+        form = None
+    else:
+        form = forms.AnswerForm(request.POST or None) if may_answer else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.answer_request(
+                item,
+                by=request.user,  # type: ignore[arg-type]
+                decision=form.cleaned_data["decision"],
+                answer=form.cleaned_data["answer"],
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Your answer is recorded."))
+            return redirect("cases:request", code=item.code)
     return render(request, "cases/request_detail.html", {"item": item, "form": form})

@@ -58,11 +58,13 @@ class ReadLogAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """Who opened which part of which report or case, for the data protection officer's
     audit. Search by person or report number; nothing here can be changed or deleted."""
 
-    list_display = ["created_at", "user", "report_number", "role", "part"]
-    list_filter = ["role", "part", "created_at"]
+    # Without the reader's capacity: a "security" reader would tell an administrator that a
+    # report went to security (administering is not reading).
+    list_display = ["created_at", "user", "report_number", "part"]
+    list_filter = ["part", "created_at"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "report__number"]
     date_hierarchy = "created_at"
-    fields = ["created_at", "user", "report_number", "role", "part"]
+    fields = ["created_at", "user", "report_number", "part"]
     readonly_fields = fields
     list_per_page = 100
     show_full_result_count = False

@@ -155,6 +155,7 @@ class Notification(TimeStampedModel):
         REMINDER = "reminder", _("Reminder")
         ESCALATION = "escalation", _("Escalated reminder")
         SAFETY_REQUEST = "safety_request", _("Request for measures")
+        ASSIGNED = "assigned", _("Case assigned")
 
     class Topic(models.TextChoices):
         """What a reminder is about (the deadlines of varna.cases)."""
@@ -164,6 +165,7 @@ class Notification(TimeStampedModel):
         MEASURE = "measure", _("A measure is overdue")
         SUPPORT_FOLLOW_UP = "support_follow_up", _("A follow-up contact after support is due")
         SAFETY_REQUEST = "safety_request", _("A safety representative's request is unanswered")
+        ASSIGNED = "assigned", _("A case has been assigned to you")
 
     class Delivery(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

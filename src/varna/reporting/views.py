@@ -221,7 +221,14 @@ def report_detail(request: HttpRequest, code: str) -> HttpResponse:
         "show_actor": show_actor,
         "is_own": own,
         # The employee follows the handling here: status, steps, measures concerning them.
-        "progress": case_selectors.employee_view(case) if own and case else None,
+        # Measures and support concern the person it happened to; a colleague who reported on
+        # their behalf sees the status only.
+        "progress": (
+            case_selectors.employee_view(case)
+            if case and request.user.pk == report.affected_id
+            else None
+        ),
+        "case_state": case.get_state_display() if case and own else "",
         "opens_case": case is not None and case_access.capacity(request.user, case) is not None,
         "labels": selectors.labels_for(report),
         "readers": selectors.readers_of(report) if own else None,

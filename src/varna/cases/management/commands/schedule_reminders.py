@@ -9,11 +9,13 @@ from varna.cases.tasks import run_reminders
 
 class Command(BaseCommand):
     help = "Start the hourly reminder run in the task queue unless one is already waiting."
+    # A run that is RUNNING queues its successor itself; one left RUNNING by a crashed worker
+    # must not block a restart, so only READY runs count as waiting.
 
     def handle(self, *args: Any, **options: Any) -> None:
         waiting = DBTaskResult.objects.filter(
             task_path=run_reminders.module_path,
-            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+            status=TaskResultStatus.READY,
         ).exists()
         if waiting:
             self.stdout.write("The reminder run is already scheduled.")

@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 
 export VARNA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint format bench-import bench-submit messages clean
+.PHONY: run test lint format bench-import bench-submit bench-inbox messages clean
 
 # The venv is rebuilt when the dependency pins or the project metadata change.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -56,6 +56,9 @@ bench-import: $(VENV)/.installed
 
 bench-submit: $(VENV)/.installed
 	$(PY) bench/submit.py
+
+bench-inbox: $(VENV)/.installed
+	$(PY) bench/inbox.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

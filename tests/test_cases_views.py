@@ -193,3 +193,16 @@ def test_hr_only_sees_no_event_forms_in_the_inbox(cast):
     html = cast.client("hr").get("/arenden/?view=all&form=violence").content.decode()
     assert "Våld" not in html.split("<tbody>")[1]
     assert 'name="form"' not in html
+
+
+@pytest.mark.django_db
+def test_a_long_inbox_says_more_than_instead_of_counting_everything(cast, monkeypatch):
+    from varna.cases import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    html = cast.client("forvaltningschef").get("/arenden/?view=all").content.decode()
+    assert "Mer än 3 ärenden" in html or "More than 3 cases" in html
+    page, rows = selectors.inbox_page(
+        cast["forvaltningschef"], selectors.InboxFilter(view="all"), 1
+    )
+    assert page.paginator.capped and page.paginator.count == 3 and len(rows) == selectors.PAGE_SIZE

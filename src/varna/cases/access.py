@@ -78,6 +78,15 @@ def _in_units(user: AnyUser, *actions: Action) -> Q:
     tops = {path for action in actions for path in access.scope_paths(user, action)}
     if not tops:
         return Q(pk__in=[])
+    # Kept on the user for the request, like the role cache (the inbox asks more than once).
+    cache: dict[frozenset[str], Q] = user.__dict__.setdefault("_varna_case_scopes", {})
+    key = frozenset(tops)
+    if key not in cache:
+        cache[key] = _units_q(tops)
+    return cache[key]
+
+
+def _units_q(tops: set[str]) -> Q:
     scope = Q(pk__in=[])
     for path in tops:
         scope |= tree.subtree_q(path)

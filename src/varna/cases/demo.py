@@ -31,6 +31,7 @@ from varna.cases import rules, services
 from varna.cases.models import (
     OPEN_STATES,
     ActorDetails,
+    Assignment,
     Case,
     CaseEvent,
     Cause,
@@ -371,6 +372,7 @@ def _load(reports: list[Report], now: datetime) -> None:
     Measure.objects.bulk_create(out.measures, batch_size=BATCH)
     Support.objects.bulk_create(out.supports, batch_size=BATCH)
     ActorDetails.objects.bulk_create(out.actors, batch_size=BATCH)
+    Assignment.objects.bulk_create(_security_assignments(out.cases), batch_size=BATCH)
     _safety_requests(rng, out, people, now)
     _insert_events(out.events)
     _reminders(out)
@@ -378,6 +380,25 @@ def _load(reports: list[Report], now: datetime) -> None:
 
     open_cases = _next_due(out)
     Case.objects.bulk_update(open_cases, ["next_due_at"], batch_size=BATCH)
+
+
+def _security_assignments(cases: list[Case]) -> list[Assignment]:
+    """Serious threats go to the nearest security coordinators too, as services.open_case does."""
+    nearest: dict[int, list[User]] = {}
+    found = []
+    for case in cases:
+        if case.security_routed or not services.SECURITY_REASONS & set(case.serious_reasons):
+            continue
+        if case.unit_id not in nearest:
+            nearest[case.unit_id] = [
+                user for user, _role in services._nearest(case.unit, Role.SECURITY)
+            ]
+        found += [
+            Assignment(case=case, user=user, role=Role.SECURITY, assigned_by=None)
+            for user in nearest[case.unit_id]
+            if user.pk != case.report.affected_id
+        ]
+    return found
 
 
 def _next_due(out: _Out) -> list[Case]:

@@ -8,6 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from varna.cases.access import visible_cases
 from varna.cases.models import OPEN_STATES, Case, CaseEvent, Measure, State
@@ -28,6 +29,23 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "state": (STATE_ORDER, "next_due_at"),
 }
 PAGE_SIZE = 25
+# Counting stops here: "more than 10,000 cases" says enough, and an exact count of 100,000
+# rows would cost more than the rest of the page.
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at COUNT_CAP (then `capped` is true)."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list[: COUNT_CAP + 1].count()  # type: ignore[attr-defined]
+        if counted > COUNT_CAP:
+            self.capped = True
+            return COUNT_CAP
+        return int(counted)
 
 
 @dataclass(frozen=True)
@@ -75,7 +93,7 @@ def inbox_page(
     """One page of the inbox. The page is chosen on primary keys alone (an index-only walk,
     even deep into 100,000 cases), then only its rows are read with their report and unit."""
     keys = inbox(user, chosen, now).values_list("pk", flat=True)
-    page = Paginator(keys, PAGE_SIZE).get_page(page_number)
+    page = CappedPaginator(keys, PAGE_SIZE).get_page(page_number)
     ids = list(page.object_list)
     rows = Case.objects.filter(pk__in=ids).select_related("report", "unit", "handler")
     by_id = {row.pk: row for row in rows.defer("report__description")}

@@ -47,6 +47,13 @@ class CappedPaginator(Paginator):
             return COUNT_CAP
         return int(counted)
 
+    def page(self, number: Any) -> Page[Any]:
+        """A full page even at the cap (the count no longer marks where the rows end)."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = self.object_list[bottom : bottom + self.per_page]  # type: ignore[index]
+        return Page(rows, number, self)
+
 
 @dataclass(frozen=True)
 class InboxFilter:

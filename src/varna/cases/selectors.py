@@ -7,6 +7,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -16,6 +17,7 @@ from varna.orgs import tree
 from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
 from varna.reporting.models import ReadLog
+from varna.reporting.taxonomy import Form
 
 # The workflow's order, for sorting by status.
 STATE_ORDER = models.Case(
@@ -104,7 +106,19 @@ def inbox_page(
     ids = list(page.object_list)
     rows = Case.objects.filter(pk__in=ids).select_related("report", "unit", "handler")
     by_id = {row.pk: row for row in rows.defer("report__description")}
-    return page, [by_id[pk] for pk in ids if pk in by_id]
+    # Labels and links worked out once per page, not per row and choice in the template.
+    forms = {code: str(label) for code, label in Form.choices}
+    states = {code: str(label) for code, label in State.choices}
+    link = reverse("cases:detail", args=["-code-"])
+    found = []
+    for pk in ids:
+        if pk in by_id:
+            row = by_id[pk]
+            row.form_label = forms.get(row.main_form, row.main_form)  # type: ignore[attr-defined]
+            row.state_label = states.get(row.state, row.state)  # type: ignore[attr-defined]
+            row.link = link.replace("-code-", row.report.code)  # type: ignore[attr-defined]
+            found.append(row)
+    return page, found
 
 
 def counts(user: AnyUser, now: datetime | None = None) -> dict[str, int]:

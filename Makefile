@@ -58,7 +58,7 @@ bench-submit: $(VENV)/.installed
 	$(PY) bench/submit.py
 
 bench-inbox: $(VENV)/.installed
-	$(PY) bench/inbox.py
+	$(PY) bench/inbox.py --no-trial
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

@@ -206,3 +206,19 @@ def test_a_long_inbox_says_more_than_instead_of_counting_everything(cast, monkey
         cast["forvaltningschef"], selectors.InboxFilter(view="all"), 1
     )
     assert page.paginator.capped and page.paginator.count == 3 and len(rows) == selectors.PAGE_SIZE
+
+
+@pytest.mark.django_db
+def test_closed_cases_list_newest_first_by_default(cast):
+    from varna.cases import selectors
+
+    client = cast.client("forvaltningschef")
+    html = client.get("/arenden/?view=closed").content.decode()
+    page, rows = selectors.inbox_page(
+        cast["forvaltningschef"], selectors.InboxFilter(view="closed", sort="-opened"), 1
+    )
+    assert rows and [row.opened_at for row in rows] == sorted(
+        (row.opened_at for row in rows), reverse=True
+    )
+    # The page shows the same first case as the selector sorted newest first.
+    assert html.index(rows[0].report.number) < html.index(rows[-1].report.number)

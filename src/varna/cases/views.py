@@ -454,7 +454,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         unit = _unit_in_scope(request, data["unit"])
         chosen = selectors.InboxFilter(
             view=data["view"] or "open",
-            sort=data["sort"] or "due",
+            # Closed cases have no deadlines: newest first unless another order is chosen.
+            sort=data["sort"] or ("-opened" if data["view"] in {"closed", "all"} else "due"),
             form=data["form"],
             unit=unit,
             serious=data["serious"],

@@ -214,7 +214,7 @@ def test_closed_cases_list_newest_first_by_default(cast):
 
     client = cast.client("forvaltningschef")
     html = client.get("/arenden/?view=closed").content.decode()
-    page, rows = selectors.inbox_page(
+    _page, rows = selectors.inbox_page(
         cast["forvaltningschef"], selectors.InboxFilter(view="closed", sort="-opened"), 1
     )
     assert rows and [row.opened_at for row in rows] == sorted(

@@ -221,4 +221,4 @@ def test_closed_cases_list_newest_first_by_default(cast):
         (row.opened_at for row in rows), reverse=True
     )
     # The page shows the same first case as the selector sorted newest first.
-    assert html.index(rows[0].report.number) < html.index(rows[-1].report.number)
+    assert html.index(rows[0].number) < html.index(rows[-1].number)

@@ -28,8 +28,6 @@ import platform
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,12 +38,21 @@ from pathlib import Path
 import django
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import (
+    create_database,
+    database_url,
+    drop_database,
+    ensure_postgres,
+    free_port,
+    manage,
+    process_cpu,
+    start_gunicorn,
+    stop_gunicorn,
+)
+
 DB_NAME = "varna_bench_inbox"
-PG_HOST = "127.0.0.1"
-DATABASE_URL = f"postgres://postgres@{PG_HOST}:5432/{DB_NAME}"
+DATABASE_URL = database_url(DB_NAME)
 TARGET_MS = 150.0
-HEALTH_PATH = "/health/"
 INBOX_PATH = "/arenden/"
 CAPTION = re.compile(r"<caption>([^<]*)</caption>")
 YEARS = 5
@@ -82,34 +89,6 @@ DESCRIPTIONS = [
 # Database and server.
 
 
-def ensure_postgres() -> None:
-    if subprocess.run(["pg_isready", "-q", "-h", PG_HOST], check=False).returncode == 0:
-        return
-    print("PostgreSQL is not answering; starting the cluster …", flush=True)
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "start"], check=True
-    )
-    for _ in range(60):
-        if subprocess.run(["pg_isready", "-q", "-h", PG_HOST], check=False).returncode == 0:
-            return
-        time.sleep(0.5)
-    raise SystemExit("PostgreSQL did not start")
-
-
-def create_database() -> None:
-    subprocess.run(
-        ["dropdb", "--if-exists", "--force", "-h", PG_HOST, "-U", "postgres", DB_NAME], check=True
-    )
-    subprocess.run(["createdb", "-h", PG_HOST, "-U", "postgres", DB_NAME], check=True)
-
-
-def drop_database() -> None:
-    subprocess.run(
-        ["dropdb", "--if-exists", "--force", "-h", PG_HOST, "-U", "postgres", DB_NAME],
-        check=False,
-    )
-
-
 def bench_env(data_dir: Path) -> dict[str, str]:
     """Production settings (no VARNA_DEBUG) on the benchmark database, for us and gunicorn."""
     env = dict(os.environ)
@@ -126,72 +105,6 @@ def bench_env(data_dir: Path) -> dict[str, str]:
     env.pop("VARNA_DEBUG", None)
     env.pop("VARNA_DEMO", None)
     return env
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    command = [sys.executable, "-m", "varna.manage", *args]
-    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    if done.returncode:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"manage {' '.join(args)} failed ({done.returncode})")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    command = [
-        str(gunicorn),
-        "varna.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--timeout",
-        "120",
-        # Not the shared default (~/.gunicorn/gunicorn.ctl) other servers on the machine use.
-        "--control-socket",
-        str(log.parent / "gunicorn.ctl"),
-    ]
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            command,
-            env=env,
-            cwd=ROOT,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}; see {log}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", HEALTH_PATH)
-            if conn.getresponse().status == 200:
-                conn.close()
-                return process
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer /health/ within 60 s")
-
-
-def stop_gunicorn(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -748,8 +661,6 @@ def successor(path: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Measuring.
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
 
 @dataclass
 class Page:
@@ -795,22 +706,12 @@ def pages(world: World) -> list[Page]:
     ]
 
 
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process (0 when it is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
 def workers_cpu(master: int) -> float:
     try:
         children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     except OSError:
         children = []
-    return sum(process_cpu(int(pid)) for pid in children)
+    return sum(process_cpu(int(pid)) or 0.0 for pid in children)
 
 
 def machine_busy(seconds: float) -> float:
@@ -1101,7 +1002,7 @@ def main() -> None:
     world = World()
     try:
         ensure_postgres()
-        create_database()
+        create_database(DB_NAME)
         database_made = True
         print(f"Preparing {DB_NAME}: migrate, collectstatic …", flush=True)
         started = time.perf_counter()
@@ -1114,7 +1015,7 @@ def main() -> None:
         cookie = session_cookie(world.manager_id)
 
         port = free_port()
-        server = start_gunicorn(env, port, log)
+        server = start_gunicorn(env, port, log, workers=1, timeout=120)
         print(f"gunicorn on 127.0.0.1:{port}; measuring {args.requests} requests a page …")
         now = measure(port, cookie, world, args.requests, server.pid)
         trials: list[Trial] = []
@@ -1139,7 +1040,7 @@ def main() -> None:
 
             connections.close_all()
             if not args.keep:
-                drop_database()
+                drop_database(DB_NAME)
         shutil.rmtree(data_dir, ignore_errors=True)
 
     print()

@@ -27,8 +27,6 @@ import platform
 import re
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,10 +43,22 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import (
+    HEALTH_PATH,
+    create_database,
+    database_url,
+    drop_database,
+    ensure_postgres,
+    free_port,
+    machine_cpu,
+    manage,
+    process_cpu,
+    start_gunicorn,
+    stop_gunicorn,
+)
+
 DB_NAME = "varna_bench_submit"
-PG_HOST = "127.0.0.1"
-DATABASE_URL = f"postgres://postgres@{PG_HOST}:5432/{DB_NAME}"
+DATABASE_URL = database_url(DB_NAME)
 PASSWORD = "demo-varna-2026"  # noqa: S105 - the public demo password (varna.orgs.demo)
 # Named demo accounts that can log in; extra clients reuse them (each with its own session).
 ACCOUNTS = [
@@ -72,7 +82,6 @@ ACCOUNTS = [
 ]
 LOGIN_PATH = "/konto/logga-in/"
 REPORT_PATH = "/rapportera/"
-HEALTH_PATH = "/health/"
 DUPLICATE_EVERY = 50  # every 50th report is sent three times with the same idempotency key
 DESCRIPTION = (
     "En man kom till receptionen och krävde att få träffa handläggaren för sin ansökan om "
@@ -362,26 +371,6 @@ def make_submitter(ledger: SubmitLedger) -> Work:
 # ---------------------------------------------------------------------------------------------
 # CPU accounting: who used the two cores during a phase (the machine may be shared).
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu(pid: int) -> float | None:
-    """User + system CPU seconds of a process, None when it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-    total = sum(values)
-    idle = values[3] + values[4]  # idle + iowait
-    return (total - idle) / TICKS, total / TICKS
-
 
 def postgres_pids() -> list[int]:
     """The PostgreSQL server's own processes and the backends connected to our database."""
@@ -477,32 +466,6 @@ class CpuProbe:
 # Database, server and reporting.
 
 
-def ensure_postgres() -> None:
-    if subprocess.run(["pg_isready", "-q", "-h", PG_HOST], check=False).returncode == 0:
-        return
-    print("PostgreSQL is not answering; starting the cluster …", flush=True)
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "start"], check=True
-    )
-    for _ in range(60):
-        if subprocess.run(["pg_isready", "-q", "-h", PG_HOST], check=False).returncode == 0:
-            return
-        time.sleep(0.5)
-    raise SystemExit("PostgreSQL did not start")
-
-
-def create_database() -> None:
-    subprocess.run(["dropdb", "--if-exists", "-h", PG_HOST, "-U", "postgres", DB_NAME], check=True)
-    subprocess.run(["createdb", "-h", PG_HOST, "-U", "postgres", DB_NAME], check=True)
-
-
-def drop_database() -> None:
-    subprocess.run(
-        ["dropdb", "--if-exists", "--force", "-h", PG_HOST, "-U", "postgres", DB_NAME],
-        check=False,
-    )
-
-
 def child_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -517,71 +480,6 @@ def child_env(data_dir: Path) -> dict[str, str]:
     )
     env.pop("VARNA_DEBUG", None)
     return env
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    command = [sys.executable, "-m", "varna.manage", *args]
-    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    if done.returncode:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"manage {' '.join(args)} failed ({done.returncode})")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    command = [
-        str(gunicorn),
-        "varna.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        # Not the shared default (~/.gunicorn/gunicorn.ctl) other servers on the machine use.
-        "--control-socket",
-        str(log.parent / "gunicorn.ctl"),
-    ]
-    with log.open("wb") as handle:
-        # Its own process group: Ctrl-C reaches only this script, which then stops gunicorn.
-        process = subprocess.Popen(
-            command,
-            env=env,
-            cwd=ROOT,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}; see {log}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", HEALTH_PATH)
-            if conn.getresponse().status == 200:
-                conn.close()
-                return process
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer /health/ within 60 s")
-
-
-def stop_gunicorn(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)  # graceful: workers finish their current request
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -633,7 +531,7 @@ def main() -> None:
     database_made = False
     try:
         ensure_postgres()
-        create_database()
+        create_database(DB_NAME)
         database_made = True
         print(f"Preparing {DB_NAME}: migrate, collectstatic, load_demo …", flush=True)
         manage(env, "migrate", "--no-input", "-v", "0")
@@ -641,7 +539,7 @@ def main() -> None:
         manage(env, "load_demo")
 
         port = free_port()
-        server = start_gunicorn(env, port, args.workers, log)
+        server = start_gunicorn(env, port, log, workers=args.workers)
         print(f"gunicorn: {args.workers} sync workers on 127.0.0.1:{port}", flush=True)
 
         print(f"Logging in {args.clients} clients …", flush=True)
@@ -682,7 +580,7 @@ def main() -> None:
             tail = log.read_text(errors="replace").splitlines()[-40:]
             print("gunicorn log (last lines):", *tail, sep="\n  ", file=sys.stderr)
         if database_made:
-            drop_database()
+            drop_database(DB_NAME)
         shutil.rmtree(data_dir, ignore_errors=True)
     report(args, phase_a, phase_b, checks, findings)
 

@@ -165,19 +165,24 @@ def may_handle(user: AnyUser) -> bool:
     return access.can(user, Action.HANDLE_CASE) or access.can(user, Action.VIEW_SECURITY_REPORT)
 
 
+# The actions that make up case work in a unit: any of them puts its cases in the inbox.
+CASE_WORK = (Action.VIEW_CASE, Action.VIEW_SUPPORT, Action.VIEW_SECURITY_REPORT)
+
+
 def may_use_inbox(user: AnyUser) -> bool:
     """Whether the user has case work anywhere (shows the inbox in the menu)."""
-    return any(
-        access.can(user, action)
-        for action in (
-            Action.VIEW_CASE,
-            Action.VIEW_SUPPORT,
-            Action.VIEW_SECURITY_REPORT,
-        )
-    ) or (
+    return any(access.can(user, action) for action in CASE_WORK) or (
         bool(set(ASSIGNABLE) & access.roles_of(user))
         and Assignment.objects.filter(user=user.pk).exists()
     )
+
+
+def case_work_unit(user: AnyUser, code: str) -> Unit | None:
+    """The unit with this code if the user's case work covers it (the inbox's unit filter)."""
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None or not any(access.can(user, action, unit) for action in CASE_WORK):
+        return None
+    return unit
 
 
 def sees_events_anywhere(user: AnyUser) -> bool:

@@ -44,6 +44,7 @@ from varna.cases.models import (
     State,
     Support,
 )
+from varna.orgs import selectors as org_selectors
 from varna.orgs.models import Role, Unit, User
 from varna.reporting.models import Report
 from varna.reporting.taxonomy import ActorRelation, Answer, Consequence, Form, Place, Situation
@@ -332,7 +333,7 @@ class _People:
     def levels(self, unit: Unit, role: str) -> list[list[User]]:
         key = (unit.pk, role)
         if key not in self._levels:
-            self._levels[key] = services.holders_by_level(unit, role)
+            self._levels[key] = org_selectors.holders_by_level(unit, role)
         return self._levels[key]
 
     def handler(self, report: Report) -> User | None:
@@ -391,7 +392,7 @@ def _security_assignments(cases: list[Case]) -> list[Assignment]:
             continue
         if case.unit_id not in nearest:
             nearest[case.unit_id] = [
-                user for user, _role in services._nearest(case.unit, Role.SECURITY)
+                user for user in org_selectors.nearest_holders(case.unit, Role.SECURITY)
             ]
         found += [
             Assignment(case=case, user=user, role=Role.SECURITY, assigned_by=None)

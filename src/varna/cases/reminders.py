@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from varna.cases import rules
 from varna.cases.models import Case, DigestRun, Reminder, State
-from varna.cases.services import holders_by_level
 from varna.orgs.models import Role, Unit, User
+from varna.orgs.selectors import holders_by_level
 from varna.reporting.models import Notification, Report
 from varna.reporting.tasks import send_notification_email
 

@@ -25,11 +25,10 @@ from varna.cases.models import (
     State,
     Support,
 )
-from varna.orgs import access, tree
+from varna.orgs import access, selectors, tree
 from varna.orgs.access import Action
 from varna.orgs.models import Role, RoleGrant, Unit, User
 from varna.reporting.models import Notification, Report
-from varna.reporting.services import _nearest
 from varna.reporting.tasks import send_notification_email
 
 Kind = CaseEvent.Kind
@@ -162,7 +161,7 @@ def open_case(report: Report) -> Case:
     handler = next(
         (
             user
-            for level in holders_by_level(report.unit, role)
+            for level in selectors.holders_by_level(report.unit, role)
             for user in level
             if user.pk != report.affected_id
         ),
@@ -190,26 +189,6 @@ def open_case(report: Report) -> Case:
     if SECURITY_REASONS & set(reasons):
         _assign_security(case, opened)
     return case
-
-
-def holders_by_level(unit: Unit, role: str) -> list[list[User]]:
-    """Holders of `role` on `unit` and the units above it, grouped nearest first: level 0 is
-    the nearest unit that has any, level 1 the next unit above that has any, and so on."""
-    grants = (
-        RoleGrant.objects.filter(
-            unit__path__in=tree.ancestor_paths(unit.path), role=role, user__is_active=True
-        )
-        .select_related("user", "unit")
-        .order_by("-unit__depth", "user_id")
-    )
-    levels: list[list[User]] = []
-    depth = None
-    for grant in grants:
-        if grant.unit.depth != depth:
-            levels.append([])
-            depth = grant.unit.depth
-        levels[-1].append(grant.user)
-    return levels
 
 
 def _remind_notice(case: Case, at: datetime) -> None:
@@ -738,7 +717,7 @@ def _assign_security(case: Case, at: datetime) -> None:
     """Give a serious threat to the nearest security coordinators, unless it is about them."""
     if case.security_routed:
         return
-    for user, _role in _nearest(case.unit, Role.SECURITY):
+    for user in selectors.nearest_holders(case.unit, Role.SECURITY):
         if user.pk != case.report.affected_id:
             _assign(case, None, user, Role.SECURITY, at)
 
@@ -798,7 +777,7 @@ def request_measures(
     if case is not None and case.handler is not None:
         managers = [case.handler]
     else:
-        managers = [user for user, _role in _nearest(unit, Role.MANAGER)]
+        managers = selectors.nearest_holders(unit, Role.MANAGER)
     affected = case.report.affected_id if case is not None else None
     managers = [user for user in managers if user.pk not in {by.pk, affected}]
     notifications = Notification.objects.bulk_create(

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.tasks import default_task_backend, task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -11,7 +10,7 @@ from django.utils import timezone, translation
 
 from varna.orgs.models import User
 from varna.reporting.models import Notification
-from varna.reporting.tasks import MAX_ATTEMPTS, retry_delay
+from varna.reporting.tasks import deliver, retry_delay
 
 TICK = timedelta(hours=1)
 
@@ -51,25 +50,10 @@ def send_digest_email(user_id: int, notification_ids: list[int], attempt: int = 
         context = {"recipient": recipient, "items": items, "link": link, "count": len(items)}
         subject = render_to_string("cases/email_digest_subject.txt", context).strip()
         body = render_to_string("cases/email_digest.txt", context)
-    try:
-        send_mail(subject, body, None, [recipient.email])
-    except Exception as error:
-        failed = attempt >= MAX_ATTEMPTS
-        pending.update(
-            email_attempts=attempt,
-            email_error=f"{type(error).__name__}: {error}"[:2000],
-            email_status=Notification.Delivery.FAILED if failed else Notification.Delivery.PENDING,
-        )
-        if not failed:
-            retry = send_digest_email
-            if default_task_backend.supports_defer:
-                retry = retry.using(run_after=timezone.now() + retry_delay(attempt))
-            retry.enqueue(user_id, notification_ids, attempt + 1)
-        return "failed" if failed else "will retry"
-    pending.update(
-        email_attempts=attempt,
-        email_status=Notification.Delivery.SENT,
-        email_sent_at=timezone.now(),
-        email_error="",
-    )
-    return "sent"
+    outcome = deliver(pending, recipient.email, subject, body, attempt)
+    if outcome == "will retry":
+        retry = send_digest_email
+        if default_task_backend.supports_defer:
+            retry = retry.using(run_after=timezone.now() + retry_delay(attempt))
+        retry.enqueue(user_id, notification_ids, attempt + 1)
+    return outcome

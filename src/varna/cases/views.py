@@ -493,16 +493,11 @@ def _unit_in_scope(request: HttpRequest, code: str) -> Unit | None:
     """The unit to narrow the inbox to, if the user's case work covers it; else a message."""
     if not code:
         return None
-    unit = Unit.objects.filter(code=code.strip()).first()
-    covered = unit is not None and any(
-        org_access.can(request.user, action, unit)
-        for action in (Action.VIEW_CASE, Action.VIEW_SUPPORT, Action.VIEW_SECURITY_REPORT)
-    )
-    if not covered:
+    unit = access.case_work_unit(request.user, code.strip())
+    if unit is None:
         messages.warning(
             request, _("There is no unit with that code in your part of the organisation.")
         )
-        return None
     return unit
 
 

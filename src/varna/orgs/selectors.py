@@ -33,6 +33,32 @@ def nearest_contacts(unit: Unit) -> dict[str, list[RoleGrant]]:
     return nearest
 
 
+def holders_by_level(unit: Unit, role: str) -> list[list[User]]:
+    """Holders of `role` on `unit` and the units above it, grouped nearest first: level 0 is
+    the nearest unit that has any, level 1 the next unit above that has any, and so on."""
+    grants = (
+        RoleGrant.objects.filter(
+            unit__path__in=tree.ancestor_paths(unit.path), role=role, user__is_active=True
+        )
+        .select_related("user", "unit")
+        .order_by("-unit__depth", "user_id")
+    )
+    levels: list[list[User]] = []
+    depth = None
+    for grant in grants:
+        if grant.unit.depth != depth:
+            levels.append([])
+            depth = grant.unit.depth
+        levels[-1].append(grant.user)
+    return levels
+
+
+def nearest_holders(unit: Unit, role: str) -> list[User]:
+    """The holders of `role` on the unit nearest to `unit` (itself, then upwards) that has any."""
+    levels = holders_by_level(unit, role)
+    return levels[0] if levels else []
+
+
 def staff_of(unit: Unit, *, day: date | None = None) -> QuerySet[Employment]:
     """People currently employed in the unit itself."""
     day = day or date.today()

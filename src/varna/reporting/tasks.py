@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import QuerySet
 from django.tasks import default_task_backend, task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -48,23 +49,33 @@ def send_notification_email(notification_id: int) -> str:
             },
         )
     attempts = notification.email_attempts + 1
+    pending = Notification.objects.filter(pk=notification.pk)
+    outcome = deliver(pending, notification.recipient.email, subject, body, attempts)
+    if outcome == "will retry":
+        retry = send_notification_email
+        if default_task_backend.supports_defer:
+            retry = retry.using(run_after=timezone.now() + retry_delay(attempts))
+        retry.enqueue(notification_id)
+    return outcome
+
+
+def deliver(
+    pending: QuerySet[Notification], address: str, subject: str, body: str, attempt: int
+) -> str:
+    """Send one e-mail for the `pending` notifications and record the outcome on them:
+    "sent", "will retry" (the caller queues the retry) or "failed" after MAX_ATTEMPTS."""
     try:
-        send_mail(subject, body, None, [notification.recipient.email])
+        send_mail(subject, body, None, [address])
     except Exception as error:
-        failed = attempts >= MAX_ATTEMPTS
-        Notification.objects.filter(pk=notification.pk).update(
-            email_attempts=attempts,
+        failed = attempt >= MAX_ATTEMPTS
+        pending.update(
+            email_attempts=attempt,
             email_error=f"{type(error).__name__}: {error}"[:2000],
             email_status=Notification.Delivery.FAILED if failed else Notification.Delivery.PENDING,
         )
-        if not failed:
-            retry = send_notification_email
-            if default_task_backend.supports_defer:
-                retry = retry.using(run_after=timezone.now() + retry_delay(attempts))
-            retry.enqueue(notification_id)
         return "failed" if failed else "will retry"
-    Notification.objects.filter(pk=notification.pk).update(
-        email_attempts=attempts,
+    pending.update(
+        email_attempts=attempt,
         email_status=Notification.Delivery.SENT,
         email_sent_at=timezone.now(),
         email_error="",

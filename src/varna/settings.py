@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "varna.accounts",
     "varna.reporting",
     "varna.cases",
+    "varna.risk",
+    "varna.yearplan",
     "varna.home",
     "varna.apps.VarnaAdminConfig",
     "django.contrib.auth",

@@ -10,6 +10,8 @@ urlpatterns = [
     path("organisation/", include("varna.orgs.urls")),
     path("", include("varna.reporting.urls")),
     path("", include("varna.cases.urls")),
+    path("riskbedomning/", include("varna.risk.urls")),
+    path("arsplan/", include("varna.yearplan.urls")),
     path("sprak/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

@@ -34,9 +34,15 @@ class Action(StrEnum):
     HANDLE_CASE = "case.handle"  # handle the unit's line cases, answer requests for measures
     REQUEST_MEASURES = "case.request"  # formally request measures (AML 6 kap. 6 a §)
     VIEW_SUPPORT = "case.support"  # read the support and injury parts of the unit's cases
+    VIEW_RISK_SUMMARY = "risk.summary"  # the plain summary of the unit's risk assessment
+    VIEW_RISK = "risk.view"  # read the unit's risk assessments and action plan in full
+    MANAGE_RISK = "risk.manage"  # make, change and approve risk assessments and action plans
+    CONFIRM_RISK = "risk.confirm"  # confirm taking part in an assessment, or record disagreement
+    VIEW_YEARPLAN = "yearplan.view"  # the SAM year plan and whether units are behind
+    MANAGE_YEARPLAN = "yearplan.manage"  # mark the unit's year-plan activities done
 
 
-_EVERYONE = frozenset({Action.VIEW_UNIT, Action.SUBMIT_REPORT})
+_EVERYONE = frozenset({Action.VIEW_UNIT, Action.SUBMIT_REPORT, Action.VIEW_RISK_SUMMARY})
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.EMPLOYEE: _EVERYONE,
     Role.MANAGER: _EVERYONE
@@ -47,10 +53,23 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         Action.VIEW_CASE,
         Action.HANDLE_CASE,
         Action.VIEW_SUPPORT,
+        Action.VIEW_RISK,
+        Action.MANAGE_RISK,
+        Action.VIEW_YEARPLAN,
+        Action.MANAGE_YEARPLAN,
     },
-    # The safety representative reads reports and cases, but nothing about who did it.
+    # The safety representative reads reports and cases, but nothing about who did it, and
+    # takes part in the unit's risk assessments.
     Role.SAFETY_REP: _EVERYONE
-    | {Action.VIEW_STAFF, Action.VIEW_REPORT, Action.VIEW_CASE, Action.REQUEST_MEASURES},
+    | {
+        Action.VIEW_STAFF,
+        Action.VIEW_REPORT,
+        Action.VIEW_CASE,
+        Action.REQUEST_MEASURES,
+        Action.VIEW_RISK,
+        Action.CONFIRM_RISK,
+        Action.VIEW_YEARPLAN,
+    },
     # HR reads the support and injury parts of cases, not the event itself.
     Role.HR: _EVERYONE | {Action.VIEW_STAFF, Action.VIEW_SUPPORT},
     # Security reads the actor part of the reports sent to it (see reporting.access), not of
@@ -59,8 +78,10 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     # Security coordinators and investigators also read the cases assigned to them
     # (varna.cases.access), wherever the case's unit lies within their grant.
     Role.INVESTIGATOR: _EVERYONE,
-    Role.ANALYST: _EVERYONE,
-    Role.AUDITOR: _EVERYONE,
+    # Follow-up and audit see compliance (is the year plan kept, are assessments made), not
+    # what the assessments say.
+    Role.ANALYST: _EVERYONE | {Action.VIEW_YEARPLAN},
+    Role.AUDITOR: _EVERYONE | {Action.VIEW_YEARPLAN},
     # Administering is not reading: no report content at all.
     Role.ADMIN: _EVERYONE | {Action.VIEW_STAFF, Action.ADMINISTER},
 }

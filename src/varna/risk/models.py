@@ -312,3 +312,34 @@ class PlanMeasure(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+
+class AssessmentEvent(models.Model):
+    """One line of an assessment's history: who did what, when. Rows are only ever added."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Assessment started")
+        CHANGED = "changed", _("Details changed")
+        RISK_ADDED = "risk_added", _("Risk added")
+        RISK_CHANGED = "risk_changed", _("Risk changed")
+        RISK_REMOVED = "risk_removed", _("Risk removed")
+        MEASURE_ADDED = "measure_added", _("Measure added")
+        MEASURE_CHANGED = "measure_changed", _("Measure updated")
+        APPROVED = "approved", _("Approved by the manager")
+        CONFIRMED = "confirmed", _("The safety representative confirmed taking part")
+        DISAGREED = "disagreed", _("The safety representative recorded disagreement")
+        SUPERSEDED = "superseded", _("Superseded by a newer assessment")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.TextField(max_length=TEXT_MAX, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"

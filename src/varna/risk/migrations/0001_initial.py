@@ -47,6 +47,20 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='AssessmentEvent',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField()),
+                ('kind', models.CharField(choices=[('created', 'Assessment started'), ('changed', 'Details changed'), ('risk_added', 'Risk added'), ('risk_changed', 'Risk changed'), ('risk_removed', 'Risk removed'), ('measure_added', 'Measure added'), ('measure_changed', 'Measure updated'), ('approved', 'Approved by the manager'), ('confirmed', 'The safety representative confirmed taking part'), ('disagreed', 'The safety representative recorded disagreement'), ('superseded', 'Superseded by a newer assessment')], max_length=20)),
+                ('note', models.TextField(blank=True, max_length=5000)),
+                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='risk.assessment')),
+            ],
+            options={
+                'ordering': ['at', 'pk'],
+            },
+        ),
+        migrations.CreateModel(
             name='Participant',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

@@ -250,6 +250,10 @@ VARNA_ESCALATION_WORKING_DAYS = int(os.environ.get("VARNA_ESCALATION_WORKING_DAY
 VARNA_SUPPORT_FOLLOW_UP_DAYS = int(os.environ.get("VARNA_SUPPORT_FOLLOW_UP_DAYS", "10"))
 # The local hour when the daily digest of reminders is e-mailed.
 VARNA_DIGEST_HOUR = int(os.environ.get("VARNA_DIGEST_HOUR", "7"))
+# Figures from fewer events than this are hidden from anyone who may not see the events.
+VARNA_SMALL_NUMBER_K = int(os.environ.get("VARNA_SMALL_NUMBER_K", "5"))
+# Months from one risk assessment of a unit to the next, unless the manager sets another date.
+VARNA_RISK_ASSESSMENT_MONTHS = int(os.environ.get("VARNA_RISK_ASSESSMENT_MONTHS", "12"))
 # The case inbox's indexes carry INCLUDE columns for PostgreSQL's index-only scans; SQLite
 # builds the same indexes without them, which is all this check warns about.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

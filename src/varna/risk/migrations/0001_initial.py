@@ -2,144 +2,475 @@
 
 import django.core.validators
 import django.db.models.deletion
-import varna.reporting.models
 from django.conf import settings
 from django.db import migrations, models
 
+import varna.reporting.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0002_unit_city_unit_postal_code_unit_street_address'),
+        ("orgs", "0002_unit_city_unit_postal_code_unit_street_address"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(default=varna.reporting.models.new_code, editable=False, max_length=24, unique=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('approved', 'Approved'), ('superseded', 'Superseded')], default='draft', max_length=12, verbose_name='status')),
-                ('occasion', models.CharField(choices=[('yearly', 'The yearly assessment'), ('serious_event', 'After a serious event'), ('cluster', 'After several events'), ('change', 'Before a change or a risky moment'), ('request', 'The safety representative asked for it')], default='yearly', max_length=16, verbose_name='occasion')),
-                ('assessed_on', models.DateField(verbose_name='date of the assessment')),
-                ('next_due_on', models.DateField(verbose_name='next assessment due')),
-                ('other_participants', models.CharField(blank=True, help_text='For example occupational health or security; names are not needed.', max_length=300, verbose_name='other participants')),
-                ('conclusion', models.TextField(blank=True, max_length=5000, verbose_name='overall conclusion')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved')),
-                ('safety_rep_response', models.CharField(blank=True, choices=[('confirmed', 'Took part and agrees'), ('disagrees', 'Took part and disagrees')], max_length=10, verbose_name="the safety representative's response")),
-                ('safety_rep_note', models.TextField(blank=True, max_length=5000, verbose_name="the safety representative's comment")),
-                ('safety_rep_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('safety_rep', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='safety representative')),
-                ('superseded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='risk.assessment')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='risk_assessments', to='orgs.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "code",
+                    models.CharField(
+                        default=varna.reporting.models.new_code,
+                        editable=False,
+                        max_length=24,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("approved", "Approved"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "occasion",
+                    models.CharField(
+                        choices=[
+                            ("yearly", "The yearly assessment"),
+                            ("serious_event", "After a serious event"),
+                            ("cluster", "After several events"),
+                            ("change", "Before a change or a risky moment"),
+                            ("request", "The safety representative asked for it"),
+                        ],
+                        default="yearly",
+                        max_length=16,
+                        verbose_name="occasion",
+                    ),
+                ),
+                ("assessed_on", models.DateField(verbose_name="date of the assessment")),
+                ("next_due_on", models.DateField(verbose_name="next assessment due")),
+                (
+                    "other_participants",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example occupational health or security; names are not needed.",
+                        max_length=300,
+                        verbose_name="other participants",
+                    ),
+                ),
+                (
+                    "conclusion",
+                    models.TextField(
+                        blank=True, max_length=5000, verbose_name="overall conclusion"
+                    ),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="approved"),
+                ),
+                (
+                    "safety_rep_response",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("confirmed", "Took part and agrees"),
+                            ("disagrees", "Took part and disagrees"),
+                        ],
+                        max_length=10,
+                        verbose_name="the safety representative's response",
+                    ),
+                ),
+                (
+                    "safety_rep_note",
+                    models.TextField(
+                        blank=True,
+                        max_length=5000,
+                        verbose_name="the safety representative's comment",
+                    ),
+                ),
+                ("safety_rep_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "safety_rep",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="safety representative",
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="supersedes",
+                        to="risk.assessment",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="risk_assessments",
+                        to="orgs.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'risk assessment',
-                'verbose_name_plural': 'risk assessments',
-                'ordering': ['-assessed_on', '-pk'],
+                "verbose_name": "risk assessment",
+                "verbose_name_plural": "risk assessments",
+                "ordering": ["-assessed_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='AssessmentEvent',
+            name="AssessmentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('kind', models.CharField(choices=[('created', 'Assessment started'), ('changed', 'Details changed'), ('risk_added', 'Risk added'), ('risk_changed', 'Risk changed'), ('risk_removed', 'Risk removed'), ('measure_added', 'Measure added'), ('measure_changed', 'Measure updated'), ('approved', 'Approved by the manager'), ('confirmed', 'The safety representative confirmed taking part'), ('disagreed', 'The safety representative recorded disagreement'), ('superseded', 'Superseded by a newer assessment')], max_length=20)),
-                ('note', models.TextField(blank=True, max_length=5000)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='risk.assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Assessment started"),
+                            ("changed", "Details changed"),
+                            ("risk_added", "Risk added"),
+                            ("risk_changed", "Risk changed"),
+                            ("risk_removed", "Risk removed"),
+                            ("measure_added", "Measure added"),
+                            ("measure_changed", "Measure updated"),
+                            ("approved", "Approved by the manager"),
+                            ("confirmed", "The safety representative confirmed taking part"),
+                            ("disagreed", "The safety representative recorded disagreement"),
+                            ("superseded", "Superseded by a newer assessment"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True, max_length=5000)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="risk.assessment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Participant',
+            name="Participant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('capacity', models.CharField(choices=[('manager', 'Manager'), ('safety_rep', 'Safety representative'), ('employee', 'Employee')], max_length=12)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='risk.assessment')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.CharField(
+                        choices=[
+                            ("manager", "Manager"),
+                            ("safety_rep", "Safety representative"),
+                            ("employee", "Employee"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="risk.assessment",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['capacity', 'user__last_name', 'user__first_name'],
+                "ordering": ["capacity", "user__last_name", "user__first_name"],
             },
         ),
         migrations.CreateModel(
-            name='Risk',
+            name="Risk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('situation', models.CharField(choices=[('rejection', 'Delivering a rejection or another negative decision'), ('home_visit', 'Home visits'), ('reception', 'Reception and visitor rooms'), ('phone', 'Phone calls'), ('working_alone', 'Working alone'), ('online', 'Exposure online'), ('details_findable', "The employee's personal details being findable"), ('court', 'Court hearings and meetings elsewhere'), ('money', 'Handling money'), ('letters', 'Letters and e-mail'), ('other', 'Other (describe it)')], max_length=20, verbose_name='situation')),
-                ('description', models.TextField(blank=True, help_text='Describe the situation; needed when it is not in the list.', max_length=5000, verbose_name='what can happen')),
-                ('likelihood', models.PositiveSmallIntegerField(choices=[(1, '1 – unlikely'), (2, '2 – possible'), (3, '3 – likely'), (4, '4 – very likely')], validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='likelihood')),
-                ('consequence', models.PositiveSmallIntegerField(choices=[(1, '1 – minor'), (2, '2 – notable'), (3, '3 – serious'), (4, '4 – very serious')], validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='consequence')),
-                ('protections', models.TextField(blank=True, max_length=5000, verbose_name='protections already in place')),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risks', to='risk.assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "situation",
+                    models.CharField(
+                        choices=[
+                            ("rejection", "Delivering a rejection or another negative decision"),
+                            ("home_visit", "Home visits"),
+                            ("reception", "Reception and visitor rooms"),
+                            ("phone", "Phone calls"),
+                            ("working_alone", "Working alone"),
+                            ("online", "Exposure online"),
+                            ("details_findable", "The employee's personal details being findable"),
+                            ("court", "Court hearings and meetings elsewhere"),
+                            ("money", "Handling money"),
+                            ("letters", "Letters and e-mail"),
+                            ("other", "Other (describe it)"),
+                        ],
+                        max_length=20,
+                        verbose_name="situation",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True,
+                        help_text="Describe the situation; needed when it is not in the list.",
+                        max_length=5000,
+                        verbose_name="what can happen",
+                    ),
+                ),
+                (
+                    "likelihood",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "1 – unlikely"),
+                            (2, "2 – possible"),
+                            (3, "3 – likely"),
+                            (4, "4 – very likely"),
+                        ],
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="likelihood",
+                    ),
+                ),
+                (
+                    "consequence",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "1 – minor"),
+                            (2, "2 – notable"),
+                            (3, "3 – serious"),
+                            (4, "4 – very serious"),
+                        ],
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="consequence",
+                    ),
+                ),
+                (
+                    "protections",
+                    models.TextField(
+                        blank=True, max_length=5000, verbose_name="protections already in place"
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risks",
+                        to="risk.assessment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'risk',
-                'verbose_name_plural': 'risks',
-                'ordering': ['pk'],
+                "verbose_name": "risk",
+                "verbose_name_plural": "risks",
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='PlanMeasure',
+            name="PlanMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('what', models.TextField(max_length=5000, verbose_name='what')),
-                ('due_on', models.DateField(verbose_name='by when')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('in_progress', 'In progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='planned', max_length=12, verbose_name='status')),
-                ('done_on', models.DateField(blank=True, null=True, verbose_name='done on')),
-                ('follow_up_on', models.DateField(blank=True, null=True, verbose_name='follow up on')),
-                ('follow_up', models.TextField(blank=True, max_length=5000, verbose_name='follow-up')),
-                ('assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='measures', to='risk.assessment')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plan_measures', to=settings.AUTH_USER_MODEL, verbose_name='who')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plan_measures', to='orgs.unit')),
-                ('risk', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='measures', to='risk.risk', verbose_name='for the risk')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("what", models.TextField(max_length=5000, verbose_name="what")),
+                ("due_on", models.DateField(verbose_name="by when")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("done_on", models.DateField(blank=True, null=True, verbose_name="done on")),
+                (
+                    "follow_up_on",
+                    models.DateField(blank=True, null=True, verbose_name="follow up on"),
+                ),
+                (
+                    "follow_up",
+                    models.TextField(blank=True, max_length=5000, verbose_name="follow-up"),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="measures",
+                        to="risk.assessment",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plan_measures",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="who",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plan_measures",
+                        to="orgs.unit",
+                    ),
+                ),
+                (
+                    "risk",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="measures",
+                        to="risk.risk",
+                        verbose_name="for the risk",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'action-plan measure',
-                'verbose_name_plural': 'action-plan measures',
-                'ordering': ['due_on', 'pk'],
+                "verbose_name": "action-plan measure",
+                "verbose_name_plural": "action-plan measures",
+                "ordering": ["due_on", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['unit', 'status', '-assessed_on'], name='risk_assess_unit_id_59ba1c_idx'),
+            model_name="assessment",
+            index=models.Index(
+                fields=["unit", "status", "-assessed_on"], name="risk_assess_unit_id_59ba1c_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('next_due_on__gt', models.F('assessed_on'))), name='assessment_next_after'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("next_due_on__gt", models.F("assessed_on"))),
+                name="assessment_next_after",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.UniqueConstraint(fields=('assessment', 'user'), name='participant_once'),
+            model_name="participant",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "user"), name="participant_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='risk',
-            constraint=models.CheckConstraint(condition=models.Q(('likelihood__gte', 1), ('likelihood__lte', 4)), name='risk_likelihood_scale'),
+            model_name="risk",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("likelihood__gte", 1), ("likelihood__lte", 4)),
+                name="risk_likelihood_scale",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='risk',
-            constraint=models.CheckConstraint(condition=models.Q(('consequence__gte', 1), ('consequence__lte', 4)), name='risk_consequence_scale'),
+            model_name="risk",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("consequence__gte", 1), ("consequence__lte", 4)),
+                name="risk_consequence_scale",
+            ),
         ),
         migrations.AddIndex(
-            model_name='planmeasure',
-            index=models.Index(fields=['unit', 'status', 'due_on'], name='risk_planme_unit_id_354aca_idx'),
+            model_name="planmeasure",
+            index=models.Index(
+                fields=["unit", "status", "due_on"], name="risk_planme_unit_id_354aca_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='planmeasure',
-            index=models.Index(fields=['owner', 'status', 'due_on'], name='risk_planme_owner_i_00aea7_idx'),
+            model_name="planmeasure",
+            index=models.Index(
+                fields=["owner", "status", "due_on"], name="risk_planme_owner_i_00aea7_idx"
+            ),
         ),
     ]

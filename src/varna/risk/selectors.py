@@ -1,0 +1,201 @@
+"""Reads for risk assessments: the assessment that holds for a unit, the unit's action list
+(measures from its action plan and from its cases together), and its events since an assessment.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from varna.cases.models import Measure
+from varna.orgs import tree
+from varna.orgs.models import Unit
+from varna.reporting.models import Report
+from varna.reporting.taxonomy import Form
+from varna.risk.models import (
+    PLACE_SITUATIONS,
+    SITUATION_SITUATIONS,
+    Assessment,
+    Participant,
+    PlanMeasure,
+    Risk,
+    RiskSituation,
+)
+from varna.stats import suppression
+from varna.stats.suppression import Figure
+
+UNSPECIFIED = "unspecified"
+
+
+def with_details(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Assessments with what their pages show, in a fixed number of queries."""
+    return assessments.select_related(
+        "unit", "approved_by", "safety_rep", "created_by", "superseded_by"
+    ).prefetch_related(
+        Prefetch("participants", Participant.objects.select_related("user")),
+        Prefetch("risks", Risk.objects.prefetch_related("measures")),
+        Prefetch("measures", PlanMeasure.objects.select_related("owner", "risk")),
+    )
+
+
+def governing(unit: Unit) -> Assessment | None:
+    """The approved assessment that holds for the unit: its own, else the nearest unit above's
+    (a work group is covered by its unit's assessment)."""
+    return (
+        with_details(
+            Assessment.objects.filter(
+                unit__path__in=tree.ancestor_paths(unit.path), status=Assessment.Status.APPROVED
+            )
+        )
+        .order_by("-unit__depth", "-assessed_on", "-pk")
+        .first()
+    )
+
+
+def assessments_of(unit: Unit) -> QuerySet[Assessment]:
+    """Every assessment of the unit itself, newest first (drafts, the current, superseded)."""
+    return (
+        Assessment.objects.filter(unit=unit)
+        .select_related("approved_by", "safety_rep")
+        .order_by("-assessed_on", "-pk")
+    )
+
+
+def ranked_risks(assessment: Assessment) -> list[Risk]:
+    """The assessment's risks, the highest first."""
+    return sorted(assessment.risks.all(), key=lambda risk: (-risk.score, risk.pk))
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """One line of a unit's action list, from its action plan or from one of its cases."""
+
+    what: str
+    owner: str
+    due_on: date
+    status: str
+    is_open: bool
+    is_overdue: bool
+    source: Promise | str
+    link: str
+
+
+def action_list(unit: Unit, *, case_links: bool, today: date | None = None) -> list[ActionRow]:
+    """The measures for the unit: its action plan and the unit-wide measures decided in the
+    cases of its subtree. Measures for one employee stay in the case: they concern a person."""
+    today = today or timezone.localdate()
+    rows: list[ActionRow] = []
+    plan = (
+        PlanMeasure.objects.filter(unit=unit)
+        .exclude(assessment__status=Assessment.Status.SUPERSEDED, status__in=["done", "cancelled"])
+        .select_related("owner", "assessment")
+    )
+    for measure in plan:
+        assert measure.assessment is not None
+        rows.append(
+            ActionRow(
+                what=measure.what,
+                owner=measure.owner.get_full_name() or measure.owner.username,
+                due_on=measure.due_on,
+                status=measure.get_status_display(),
+                is_open=measure.is_open,
+                is_overdue=measure.is_open and measure.due_on < today,
+                source=_("Risk assessment %(date)s")
+                % {"date": measure.assessment.assessed_on.isoformat()},
+                link=reverse("risk:detail", kwargs={"code": measure.assessment.code}),
+            )
+        )
+    from_cases = (
+        Measure.objects.filter(tree.subtree_q(unit.path, "case__unit__path"))
+        .filter(scope=Measure.Scope.UNIT)
+        .exclude(
+            status__in=[Measure.Status.DONE, Measure.Status.CANCELLED],
+            due_on__lt=today.replace(year=today.year - 1),
+        )
+        .select_related("owner", "case__report")
+    )
+    for case_measure in from_cases:
+        is_open = case_measure.is_open
+        rows.append(
+            ActionRow(
+                what=case_measure.what,
+                owner=case_measure.owner.get_full_name() or case_measure.owner.username,
+                due_on=case_measure.due_on,
+                status=case_measure.get_status_display(),
+                is_open=is_open,
+                is_overdue=is_open and case_measure.due_on < today,
+                source=_("Case %(number)s") % {"number": case_measure.case.report.number},
+                link=(
+                    reverse("cases:detail", kwargs={"code": case_measure.case.report.code})
+                    if case_links
+                    else ""
+                ),
+            )
+        )
+    rows.sort(key=lambda row: (not row.is_open, row.due_on))
+    return rows
+
+
+def _context(report: dict[str, str]) -> str:
+    """The listed risk situation an event falls under, or UNSPECIFIED."""
+    return (
+        SITUATION_SITUATIONS.get(report["situation"])
+        or PLACE_SITUATIONS.get(report["place"])
+        or UNSPECIFIED
+    )
+
+
+@dataclass(frozen=True)
+class EventCounts:
+    since: date | None
+    by_form: list[tuple[str, Figure]]
+    by_context: list[tuple[str, Figure]]
+    total: Figure
+    # Listed situations in which events happened that the assessment does not cover; only
+    # for readers who may see the events (a count of one could point at a person).
+    uncovered: list[str]
+
+
+def events_since(
+    unit: Unit, since: date | None, *, reveal: bool, covered: set[str] | None = None
+) -> EventCounts:
+    """The unit's reported events since `since` (its subtree), by form and by context, with
+    small numbers hidden unless the reader may see the events (`reveal`)."""
+    reports = Report.objects.filter(tree.subtree_q(unit.path, "unit__path"))
+    if since is not None:
+        reports = reports.filter(occurred_on__gte=since)
+    rows = list(reports.values("main_form", "situation", "place"))
+    forms = Counter(row["main_form"] for row in rows)
+    contexts = Counter(_context(row) for row in rows)
+    form_figures, total = suppression.breakdown(
+        {form: forms.get(form, 0) for form in Form.values}, reveal=reveal
+    )
+    context_keys = [*RiskSituation.values, UNSPECIFIED]
+    context_figures, _total = suppression.breakdown(
+        {key: contexts.get(key, 0) for key in context_keys if key != RiskSituation.OTHER},
+        reveal=reveal,
+    )
+    labels = dict(RiskSituation.choices) | {UNSPECIFIED: _("Not stated")}
+    uncovered = []
+    if reveal and covered is not None:
+        uncovered = [
+            str(labels[key])
+            for key, count in contexts.items()
+            if count and key != UNSPECIFIED and key not in covered
+        ]
+    return EventCounts(
+        since=since,
+        by_form=[(str(Form(form).label), form_figures[form]) for form in Form.values],
+        by_context=[
+            (str(labels[key]), figure)
+            for key, figure in context_figures.items()
+            if figure.value != 0
+        ],
+        total=total,
+        uncovered=sorted(uncovered),
+    )

@@ -443,6 +443,21 @@ class Reminder(models.Model):
     request = models.ForeignKey(
         SafetyRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
     )
+    # The deadlines of the SAM year plan and of the risk assessments' action plans.
+    activity = models.ForeignKey(
+        "yearplan.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    plan_measure = models.ForeignKey(
+        "risk.PlanMeasure",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
     # 0 reminds the person responsible; 1, 2, ... the managers one, two, ... levels further up.
     level = models.PositiveSmallIntegerField(default=0)
     due_at = models.DateTimeField()

@@ -1,4 +1,5 @@
-"""Reminders and escalation, driven by `Reminder` rows with due times.
+"""Reminders and escalation, driven by `Reminder` rows with due times: the deadlines of cases,
+of the SAM year plan's activities and of the risk assessments' action-plan measures.
 
 A run takes the rows that are due, claims them with one conditional UPDATE (only rows nobody
 has claimed), and for each claimed row that is still relevant puts a notification in the
@@ -74,6 +75,10 @@ def _still_due(reminder: Reminder) -> bool:
             )
         case Reminder.Kind.SAFETY_REQUEST:
             return reminder.request is not None and not reminder.request.is_answered
+        case Reminder.Kind.ACTIVITY:
+            return reminder.activity is not None and not reminder.activity.is_done
+        case Reminder.Kind.PLAN_MEASURE:
+            return reminder.plan_measure is not None and reminder.plan_measure.is_open
     return False
 
 
@@ -84,13 +89,19 @@ def _unit_and_case(reminder: Reminder) -> tuple[Unit, Case | None]:
         return reminder.measure.case.unit, reminder.measure.case
     if reminder.support is not None:
         return reminder.support.case.unit, reminder.support.case
+    # The year plan's activities and the action plans' measures belong to a unit, not a case.
+    if reminder.activity is not None:
+        return reminder.activity.unit, None
+    if reminder.plan_measure is not None:
+        return reminder.plan_measure.unit, None
     assert reminder.request is not None
     return reminder.request.unit, reminder.request.case
 
 
 def recipients(reminder: Reminder) -> list[User]:
     """Who a reminder goes to: at level 0 the person responsible (the case's handler, the
-    measure's owner), otherwise the managers that many levels further up the tree."""
+    measure's owner, the holders of the activity's role nearest its unit), otherwise the
+    managers that many levels further up the tree."""
     unit, case = _unit_and_case(reminder)
     role = Role.SECURITY if case is not None and case.security_routed else Role.MANAGER
     levels = holders_by_level(unit, role)
@@ -100,7 +111,12 @@ def recipients(reminder: Reminder) -> list[User]:
             [person for person in level if person.pk != case.report.affected_id] for level in levels
         ]
         levels = [level for level in levels if level]
+    activity = reminder.activity
     if reminder.level == 0:
+        if activity is not None:
+            return (holders_by_level(unit, activity.responsible_role) or [[]])[0]
+        if reminder.plan_measure is not None:
+            return [reminder.plan_measure.owner]
         if reminder.measure is not None:
             return [reminder.measure.owner]
         if case is not None and case.handler is not None and reminder.request is None:
@@ -112,6 +128,13 @@ def recipients(reminder: Reminder) -> list[User]:
     responsible = None if reminder.request is not None or case is None else case.handler
     if reminder.measure is not None:
         responsible = reminder.measure.owner
+    if reminder.plan_measure is not None:
+        responsible = reminder.plan_measure.owner
+    if activity is not None:
+        # The nearest managers were reminded first when the activity is a manager's; the
+        # managers above come next. Another role's activity climbs from the nearest managers.
+        target = reminder.level if activity.responsible_role == Role.MANAGER else reminder.level - 1
+        return levels[target] if target < len(levels) else []
     if responsible is None:
         target = reminder.level
     else:
@@ -166,6 +189,9 @@ def _run(now: datetime, worker: str, digest: bool) -> RunResult:
         "request__case__report",
         "request__case__unit",
         "request__case__handler",
+        "activity__unit",
+        "plan_measure__unit",
+        "plan_measure__owner",
     )
     for reminder in rows:
         if not _still_due(reminder):
@@ -178,12 +204,18 @@ def _run(now: datetime, worker: str, digest: bool) -> RunResult:
             notification = Notification.objects.create(
                 recipient=person,
                 report=report,
+                activity=reminder.activity,
+                plan_measure=reminder.plan_measure,
                 kind=(
                     Notification.Kind.REMINDER
                     if reminder.level == 0
                     else Notification.Kind.ESCALATION
                 ),
-                reason=Role.MANAGER,
+                reason=(
+                    reminder.activity.responsible_role
+                    if reminder.activity is not None and reminder.level == 0
+                    else Role.MANAGER
+                ),
                 topic=reminder.kind,
                 in_digest=digest,
             )
@@ -200,6 +232,8 @@ def _run(now: datetime, worker: str, digest: bool) -> RunResult:
                 measure=reminder.measure,
                 support=reminder.support,
                 request=reminder.request,
+                activity=reminder.activity,
+                plan_measure=reminder.plan_measure,
                 level=reminder.level + 1,
                 due_at=(
                     now + NOTICE_ESCALATION

@@ -37,7 +37,7 @@ def send_digest_email(user_id: int, notification_ids: list[int], attempt: int = 
     items = list(
         Notification.objects.filter(pk__in=notification_ids, recipient_id=user_id)
         .exclude(email_status=Notification.Delivery.SENT)
-        .select_related("report")
+        .select_related("report", "activity__template", "activity__unit", "plan_measure__unit")
     )
     if recipient is None or not items:
         return "nothing to send"
@@ -47,7 +47,13 @@ def send_digest_email(user_id: int, notification_ids: list[int], attempt: int = 
         return "no address"
     link = settings.VARNA_BASE_URL.rstrip("/") + reverse("reporting:notifications")
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"recipient": recipient, "items": items, "link": link, "count": len(items)}
+        context = {
+            "recipient": recipient,
+            "items": items,
+            "link": link,
+            "link_base": settings.VARNA_BASE_URL.rstrip("/"),
+            "count": len(items),
+        }
         subject = render_to_string("cases/email_digest_subject.txt", context).strip()
         body = render_to_string("cases/email_digest.txt", context)
     outcome = deliver(pending, recipient.email, subject, body, attempt)

@@ -516,9 +516,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
         .order_by("answered_on", "-created_at")
     )
     # Notices about requests on a unit (not a case) are read here.
-    Notification.objects.filter(recipient=request.user.pk, report=None, read_at=None).update(
-        read_at=timezone.now()
-    )
+    Notification.objects.filter(
+        recipient=request.user.pk, report=None, activity=None, plan_measure=None, read_at=None
+    ).update(read_at=timezone.now())
     page = Paginator(items, 25).get_page(request.GET.get("sida"))
     return render(request, "cases/request_list.html", {"page": page, "may_request": may_request})
 

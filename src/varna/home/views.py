@@ -14,6 +14,7 @@ from varna.orgs.access import Action
 from varna.orgs.models import Role
 from varna.reporting import selectors as reporting_selectors
 from varna.reporting.models import Notification
+from varna.yearplan import selectors as yearplan_selectors
 
 
 @login_required
@@ -38,6 +39,10 @@ def start(request: HttpRequest) -> HttpResponse:
         )
     if case_access.may_use_inbox(user):
         context["case_counts"] = case_selectors.counts(user)
+    if access.can(user, Action.MANAGE_YEARPLAN):
+        today = timezone.localdate()
+        context["year_plan_due"] = list(yearplan_selectors.due_for(user, today)[:10])  # type: ignore[arg-type]
+        context["today"] = today
     if access.can(user, Action.ADMINISTER):
         managed = access.units_for(user, Action.ADMINISTER)
         year = timezone.localdate().year

@@ -158,7 +158,7 @@ class Notification(TimeStampedModel):
         ASSIGNED = "assigned", _("Case assigned")
 
     class Topic(models.TextChoices):
-        """What a reminder is about (the deadlines of varna.cases)."""
+        """What a reminder is about (the deadlines of varna.cases, the year plan, action plans)."""
 
         ACKNOWLEDGE = "acknowledge", _("Contact with the employee is overdue")
         NOTICE = "notice", _("Notice to Arbetsmiljöverket is due today")
@@ -166,6 +166,8 @@ class Notification(TimeStampedModel):
         SUPPORT_FOLLOW_UP = "support_follow_up", _("A follow-up contact after support is due")
         SAFETY_REQUEST = "safety_request", _("A safety representative's request is unanswered")
         ASSIGNED = "assigned", _("A case has been assigned to you")
+        ACTIVITY = "activity", _("A year-plan activity is overdue")
+        PLAN_MEASURE = "plan_measure", _("An action-plan measure is overdue")
 
     class Delivery(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -178,6 +180,21 @@ class Notification(TimeStampedModel):
     # Empty for a notice about a unit rather than a report (a request for measures).
     report = models.ForeignKey(
         Report, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # For a reminder about the year plan or an action plan, what it is about (no report).
+    activity = models.ForeignKey(
+        "yearplan.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    plan_measure = models.ForeignKey(
+        "risk.PlanMeasure",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # What a reminder is about (a varna.cases Reminder kind), shown in the list and e-mail.

@@ -1,6 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from varna.yearplan import views  # noqa: F401
+from varna.yearplan import views
 
 app_name = "yearplan"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("enhet/<str:code>/", views.unit_plan, name="unit"),
+    path("aktivitet/<str:code>/", views.activity_detail, name="activity"),
+]

@@ -1,1 +1,151 @@
-"""Views."""
+"""The year plan: the overview rolled up the tree, a unit's plan and an activity's page."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from varna.orgs import access as org_access
+from varna.orgs.access import Action
+from varna.reporting.models import Notification
+from varna.yearplan import access, forms, selectors, services
+from varna.yearplan.selectors import MONTHS
+
+
+def _attach(form: forms.forms.Form, error: ValidationError) -> None:
+    """Show a service's refusal on the form: next to the field it names, else above it."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    if not org_access.can(request.user, Action.VIEW_YEARPLAN):
+        raise Http404
+    today = timezone.localdate()
+    form = forms.FilterForm(request.GET or None, this_year=today.year)
+    tops = access.top_units(request.user)
+    unit, year = tops[0], today.year
+    if form.is_bound:
+        # An unusable year or unit is shown next to its field, and the page falls back to
+        # this year and the top of the user's scope.
+        if form.is_valid():
+            year = form.cleaned_data["ar"] or year
+        code = (form.data.get("enhet") or "").strip()
+        if code:
+            found = access.yearplan_unit(request.user, code)
+            if found is None:
+                form.add_error(
+                    "enhet", _("There is no unit with that code in your part of the organisation.")
+                )
+            else:
+                unit = found
+    context = {
+        "form": form,
+        "unit": unit,
+        "year": year,
+        "today": today,
+        "tops": tops if len(tops) > 1 else [],
+        "ancestors": [
+            ancestor
+            for ancestor in unit.ancestors().exclude(pk=unit.pk)
+            if org_access.can(request.user, Action.VIEW_YEARPLAN, ancestor)
+        ],
+        "rows": selectors.overview(request.user, unit, year, today),
+        "months": [date(year, month, 1) for month in MONTHS],
+    }
+    return render(request, "yearplan/yearplan_overview.html", context)
+
+
+def _year(request: HttpRequest, today_year: int) -> int:
+    form = forms.FilterForm(request.GET, this_year=today_year)
+    if form.is_valid() and form.cleaned_data["ar"]:
+        return int(form.cleaned_data["ar"])
+    if "ar" in form.errors:
+        messages.warning(request, form.errors["ar"][0])
+    return today_year
+
+
+@login_required
+@require_GET
+def unit_plan(request: HttpRequest, code: str) -> HttpResponse:
+    unit = org_access.get_unit_for(request.user, code, Action.VIEW_YEARPLAN)
+    today = timezone.localdate()
+    year = _year(request, today.year)
+    context = {
+        "unit": unit,
+        "year": year,
+        "today": today,
+        "months": [
+            (date(year, month, 1), items) for month, items in selectors.unit_plan(unit, year)
+        ],
+        "sees_names": access.sees_names(request.user, unit),
+        "years": [year - 1, year + 1],
+    }
+    return render(request, "yearplan/yearplan_unit.html", context)
+
+
+@login_required
+def activity_detail(request: HttpRequest, code: str) -> HttpResponse:
+    activity = access.get_activity_for(request.user, code)
+    may_manage = access.may_manage(request.user, activity)
+    if request.method == "POST" and not may_manage:
+        raise Http404
+    step = request.POST.get("step", "")
+    data = request.POST if request.method == "POST" else None
+    complete_form = reopen_form = None
+    if may_manage and not activity.is_done:
+        complete_form = forms.CompleteForm(data if step == "done" else None, activity=activity)
+    elif may_manage:
+        reopen_form = forms.ReopenForm(data if step == "reopen" else None)
+    if request.method == "POST":
+        form = complete_form if step == "done" else reopen_form if step == "reopen" else None
+        if form is None:
+            messages.error(request, _("That step cannot be taken now. The page shows why."))
+            return redirect("yearplan:activity", code=activity.code)
+        if form.is_valid():
+            try:
+                if form is complete_form:
+                    services.complete_activity(
+                        activity,
+                        by=request.user,  # type: ignore[arg-type]
+                        assessment=form.cleaned_data["assessment"],
+                        link=form.cleaned_data["link"],
+                        note=form.cleaned_data["note"],
+                    )
+                    done = _("The activity is marked done.")
+                else:
+                    services.reopen_activity(
+                        activity,
+                        by=request.user,  # type: ignore[arg-type]
+                        reason=form.cleaned_data["reason"],
+                    )
+                    done = _("The activity is open again.")
+            except ValidationError as error:
+                _attach(form, error)
+            else:
+                messages.success(request, done)
+                return redirect("yearplan:activity", code=activity.code)
+    else:
+        Notification.objects.filter(
+            recipient=request.user.pk, activity=activity, read_at=None
+        ).update(read_at=timezone.now())
+    context = {
+        "activity": activity,
+        "today": timezone.localdate(),
+        "events": activity.events.select_related("actor", "assessment"),
+        "complete_form": complete_form,
+        "reopen_form": reopen_form,
+        "sees_names": access.sees_names(request.user, activity.unit),
+    }
+    return render(request, "yearplan/activity_detail.html", context)

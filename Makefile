@@ -14,6 +14,9 @@ export VARNA_DATA_DIR ?= $(CURDIR)/var
 # The venv is rebuilt when the dependency pins or the project metadata change.
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	@# WeasyPrint (the PDFs) draws with Pango and subsets fonts with HarfBuzz.
+	@ldconfig -p | grep -q libpango-1.0 || scripts/apt-install libpango-1.0-0 libpangoft2-1.0-0
+	@ldconfig -p | grep -q libharfbuzz-subset || scripts/apt-install libharfbuzz-subset0
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	@touch $@

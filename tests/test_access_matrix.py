@@ -7,6 +7,7 @@ can be added without deciding who may reach it.
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from varna.orgs import tree
 from varna.orgs.demo import LOGINS
 from varna.orgs.models import Employment, Headcount, RoleGrant, Unit
 from varna.reporting.models import Notification, ReadLog, Report, new_code
+from varna.risk import services as risk_services
 
 ANONYMOUS = "anonymous"
 ROLES = [login.username for login in LOGINS] + [ANONYMOUS]
@@ -112,6 +114,17 @@ def notification_in(code: str) -> Notification:
     )
 
 
+def draft_in(code: str) -> str:
+    """A fresh draft risk assessment of the unit `code`, started by its nearest manager."""
+    unit = Unit.objects.get(code=code)
+    manager = RoleGrant.objects.filter(
+        unit__path__in=tree.ancestor_paths(unit.path), role="manager"
+    ).first()
+    by = manager.user if manager else Employment.objects.order_by("pk").first().user
+    assessment = risk_services.start_assessment(unit=unit, by=by, assessed_on=date.today())
+    return str(assessment.code)
+
+
 OBJECTS: dict[str, Callable[[str], Any]] = {
     "unit": lambda code: Unit.objects.get(code=code),
     "headcount": lambda code: in_subtree(Headcount, code),
@@ -136,6 +149,8 @@ SECURITY_READERS = {"sakerhet"}
 MANAGERS = {"forste", "enhetschef", "forvaltningschef", "chef.mottagning", "chef.grannby"}
 # Who opens a line case: its managers, the safety representative, HR (support parts).
 CASE_READERS = REPORT_READERS | {"hr"}
+# Who reads a unit's risk assessments in full.
+RISK_READERS = MANAGERS | {"skyddsombud"}
 # Who has case work anywhere (the inbox): managers, safety representatives, HR, security.
 CASE_WORKERS = MANAGERS | {"skyddsombud", "hr", "sakerhet"}
 
@@ -273,6 +288,28 @@ MATRIX: dict[str, Route] = {
     "cases:request_new": Route(anywhere({"skyddsombud"})),
     "cases:request": Route(
         readers(MANAGERS | {"skyddsombud"}), kwargs=lambda code: {"code": request_in(code).code}
+    ),
+    # Risk assessments: managers keep them, safety representatives take part, every employee
+    # reads the summary of their own unit.
+    "risk:index": Route(logged_in_only(200)),
+    "risk:unit": Route(readers(RISK_READERS), kwargs=lambda code: {"code": code}),
+    "risk:summary": Route(scoped(), kwargs=lambda code: {"code": code}),
+    "risk:new": Route(readers(MANAGERS), kwargs=lambda code: {"code": code}),
+    "risk:detail": Route(readers(RISK_READERS), kwargs=lambda code: {"code": draft_in(code)}),
+    "risk:print": Route(readers(RISK_READERS), kwargs=lambda code: {"code": draft_in(code)}),
+    "risk:pdf": Route(readers(RISK_READERS), kwargs=lambda code: {"code": draft_in(code)}),
+    "risk:step": Route(
+        readers(MANAGERS, 302),
+        method="post",
+        kwargs=lambda code: {"code": draft_in(code), "name": "risk"},
+        data={"situation": "reception", "likelihood": "2", "consequence": "3"},
+    ),
+    "risk:step (respond)": Route(
+        readers({"skyddsombud"}, 302),
+        method="post",
+        kwargs=lambda code: {"code": draft_in(code), "name": "respond"},
+        data={"response": "confirmed"},
+        url_name="risk:step",
     ),
     "admin:index": Route(administrator(object_scoped=False)),
     "admin:login": Route(lambda role, where: 302),

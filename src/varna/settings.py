@@ -236,6 +236,8 @@ VARNA_DEMO_STEPS = [
     "varna.orgs.demo.load",
     "varna.reporting.demo.load",
     "varna.cases.demo.load",
+    "varna.risk.demo.load",
+    "varna.yearplan.demo.load",
 ]
 # Files served at the site root (the favicon browsers ask for on every page).
 WHITENOISE_ROOT = PACKAGE_DIR / "public"

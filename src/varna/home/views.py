@@ -13,6 +13,7 @@ from varna.orgs import access, selectors
 from varna.orgs.access import Action
 from varna.orgs.models import Role
 from varna.reporting import selectors as reporting_selectors
+from varna.risk import selectors as risk_selectors
 from varna.reporting.models import Notification
 from varna.yearplan import selectors as yearplan_selectors
 
@@ -30,6 +31,11 @@ def start(request: HttpRequest) -> HttpResponse:
         "grants": user.role_grants.select_related("unit").order_by("unit__path"),  # type: ignore[union-attr]
     }
     context["my_reports"] = reporting_selectors.reports_of(user)[:5]  # type: ignore[arg-type]
+    # Every employee sees when their workplace's risks were last assessed, and what was found.
+    context["risk_summaries"] = [
+        (employment.unit, risk_selectors.governing(employment.unit))
+        for employment in employments[:3]
+    ]
     if access.can(user, Action.VIEW_REPORT) or access.can(user, Action.VIEW_SECURITY_REPORT):
         context["handles_reports"] = True
         context["unread"] = (
@@ -39,10 +45,10 @@ def start(request: HttpRequest) -> HttpResponse:
         )
     if case_access.may_use_inbox(user):
         context["case_counts"] = case_selectors.counts(user)
+    today = timezone.localdate()
+    context["today"] = today
     if access.can(user, Action.MANAGE_YEARPLAN):
-        today = timezone.localdate()
         context["year_plan_due"] = list(yearplan_selectors.due_for(user, today)[:10])  # type: ignore[arg-type]
-        context["today"] = today
     if access.can(user, Action.ADMINISTER):
         managed = access.units_for(user, Action.ADMINISTER)
         year = timezone.localdate().year

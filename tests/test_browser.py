@@ -481,3 +481,91 @@ def test_every_case_page_is_accessible(page, site, language):
         ]:
             page.goto(site + path)
             assert_accessible(page)
+
+
+def test_a_manager_runs_a_risk_assessment_to_sign_off_and_employees_see_it(page, site):
+    rep = User.objects.get(username="skyddsombud")
+    colleague = User.objects.get(username="medarbetare")
+    manager = User.objects.get(username="enhetschef")
+    log_in(page, site, "enhetschef")
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role(
+        "link", name="Risk assessments"
+    ).click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Försörjningsstöd 1", exact=True).click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Start a new risk assessment").click()
+    page.get_by_role("checkbox", name=rep.get_full_name()).check()
+    page.get_by_role("checkbox", name=colleague.get_full_name()).check()
+    page.get_by_role("button", name="Start the assessment").click()
+    page.get_by_role("status").get_by_text("The assessment is started").wait_for()
+    assert_accessible(page)
+
+    add_risk = page.locator("form[action$='/steg/risk/']")
+    for situation, likelihood, consequence in [
+        ("Delivering a rejection or another negative decision", "3 – likely", "3 – serious"),
+        ("Home visits", "2 – possible", "4 – very serious"),
+        ("Phone calls", "4 – very likely", "1 – minor"),
+    ]:
+        if not add_risk.is_visible():
+            page.locator("details:has(form[action$='/steg/risk/']) > summary").click()
+        add_risk.get_by_label("Situation").select_option(label=situation)
+        add_risk.get_by_role("radio", name=likelihood).check()
+        add_risk.get_by_role("radio", name=consequence).check()
+        add_risk.get_by_label("Protections already in place").fill("Larm och kollega nära.")
+        add_risk.get_by_role("button", name="Add the risk").click()
+        page.get_by_role("status").get_by_text("The risk is added").wait_for()
+    # The matrix names each level in words.
+    matrix = page.locator("table.risk-matrix")
+    assert matrix.get_by_text("High risk").first.is_visible()
+
+    # Approving before the high risks have measures is refused, and says why.
+    page.get_by_role("button", name="Approve the assessment").click()
+    assert page.get_by_role("alert").get_by_text("need a measure", exact=False).is_visible()
+    assert_accessible(page)
+
+    add_measure = page.locator("form[action$='/steg/measure/']")
+    due = (date.today() + timedelta(days=30)).isoformat()
+    for what, risk in [
+        ("Två handläggare vid avslag", "Delivering a rejection or another negative decision"),
+        ("Hembesök alltid två och två", "Home visits"),
+    ]:
+        if not add_measure.is_visible():
+            page.locator("details:has(form[action$='/steg/measure/']) > summary").click()
+        add_measure.get_by_label("What").fill(what)
+        add_measure.get_by_label("For the risk").select_option(label=risk)
+        add_measure.get_by_label("Who is responsible").select_option(label=manager.get_full_name())
+        add_measure.get_by_label("By when").fill(due)
+        add_measure.get_by_role("button", name="Add the measure").click()
+        page.get_by_role("status").get_by_text("The measure is added").wait_for()
+    page.get_by_role("button", name="Approve the assessment").click()
+    page.get_by_role("status").get_by_text("The assessment is approved").wait_for()
+    assert_accessible(page)
+    assessment_url = page.url
+    page.get_by_role("link", name="Printable version").click()
+    assert_accessible(page)
+
+    # The safety representative confirms taking part.
+    page.context.clear_cookies()
+    log_in(page, site, "skyddsombud")
+    page.get_by_role("button", name="English").click()
+    page.goto(assessment_url)
+    page.get_by_role("radio", name="Took part and agrees").check()
+    page.get_by_role("button", name="Record my response").click()
+    page.get_by_role("status").get_by_text("Your response is recorded").wait_for()
+    assert_accessible(page)
+
+    # An employee of the unit sees the summary from the start page.
+    page.context.clear_cookies()
+    log_in(page, site, "medarbetare")
+    page.get_by_role("button", name="English").click()
+    panel = page.get_by_role("region", name="Risks at your workplace")
+    assert panel.get_by_text(date.today().isoformat(), exact=False).is_visible()
+    panel.get_by_role("link", name="The main risks and measures", exact=False).click()
+    assert page.get_by_text("Delivering a rejection or another negative decision").is_visible()
+    assert page.get_by_text("Hembesök alltid två och två", exact=False).is_visible()
+    assert page.get_by_role("link", name="Report an event").last.is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Svenska").click()
+    assert_accessible(page)

@@ -278,7 +278,7 @@ def step(request: HttpRequest, code: str, name: str) -> HttpResponse:
             messages.success(request, str(chosen.done))
             return redirect("risk:detail", code=assessment.code)
     assessment.refresh_from_db()
-    return _page(request, assessment, bound=(name, form), status=400)
+    return _page(request, assessment, bound=(name, form))
 
 
 def _page(

@@ -1,7 +1,6 @@
 """Forms for risk assessments: each checked before a service runs, so a refusal shows next to
 its field with everything typed still in place."""
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -197,7 +196,3 @@ class RespondForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Needed if you disagree: say what with."),
     )
-
-
-def today() -> date:
-    return timezone.localdate()

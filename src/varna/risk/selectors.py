@@ -3,6 +3,7 @@
 """
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -141,7 +142,7 @@ def action_list(unit: Unit, *, case_links: bool, today: date | None = None) -> l
     return rows
 
 
-def _context(report: dict[str, str]) -> str:
+def _context(report: Mapping[str, str]) -> str:
     """The listed risk situation an event falls under, or UNSPECIFIED."""
     return (
         SITUATION_SITUATIONS.get(report["situation"])

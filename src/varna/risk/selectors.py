@@ -3,7 +3,6 @@
 """
 
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -142,13 +141,9 @@ def action_list(unit: Unit, *, case_links: bool, today: date | None = None) -> l
     return rows
 
 
-def _context(report: Mapping[str, str]) -> str:
+def _context(situation: str, place: str) -> str:
     """The listed risk situation an event falls under, or UNSPECIFIED."""
-    return (
-        SITUATION_SITUATIONS.get(report["situation"])
-        or PLACE_SITUATIONS.get(report["place"])
-        or UNSPECIFIED
-    )
+    return SITUATION_SITUATIONS.get(situation) or PLACE_SITUATIONS.get(place) or UNSPECIFIED
 
 
 @dataclass(frozen=True)
@@ -172,7 +167,7 @@ def events_since(
         reports = reports.filter(occurred_on__gte=since)
     rows = list(reports.values("main_form", "situation", "place"))
     forms = Counter(row["main_form"] for row in rows)
-    contexts = Counter(_context(row) for row in rows)
+    contexts = Counter(_context(row["situation"], row["place"]) for row in rows)
     form_figures, total = suppression.breakdown(
         {form: forms.get(form, 0) for form in Form.values}, reveal=reveal
     )

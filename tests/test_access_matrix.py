@@ -21,6 +21,8 @@ from varna.orgs.demo import LOGINS
 from varna.orgs.models import Employment, Headcount, RoleGrant, Unit
 from varna.reporting.models import Notification, ReadLog, Report, new_code
 from varna.risk import services as risk_services
+from varna.yearplan import services as yearplan_services
+from varna.yearplan.models import Activity, ActivityTemplate
 
 ANONYMOUS = "anonymous"
 ROLES = [login.username for login in LOGINS] + [ANONYMOUS]
@@ -125,6 +127,29 @@ def draft_in(code: str) -> str:
     return str(assessment.code)
 
 
+def template_in(code: str) -> ActivityTemplate:
+    """A year-plan template of the municipality that `code` lies in."""
+    root = Unit.objects.get(path=Unit.objects.get(code=code).path[: tree.SEGMENT])
+    return ActivityTemplate.objects.create(
+        municipality=root,
+        title=f"Matris {uuid.uuid4().hex[:6]}",
+        description="x",
+        kind="other",
+        recurrence="yearly",
+        due_month=6,
+    )
+
+
+def activity_in(code: str) -> str:
+    """An activity of the unit `code` itself (a fresh template, generated for a later year)."""
+    unit = Unit.objects.get(code=code)
+    tpl = template_in(code)
+    tpl.unit_kinds = [unit.kind]
+    tpl.save()
+    yearplan_services.generate_year(unit, date.today().year + 2)
+    return str(Activity.objects.get(template=tpl, unit=unit).code)
+
+
 OBJECTS: dict[str, Callable[[str], Any]] = {
     "unit": lambda code: Unit.objects.get(code=code),
     "headcount": lambda code: in_subtree(Headcount, code),
@@ -133,6 +158,7 @@ OBJECTS: dict[str, Callable[[str], Any]] = {
     "securityevent": security_event_in,
     "notification": notification_in,
     "readlog": read_in,
+    "activitytemplate": template_in,
 }
 
 # Who reads an ordinary report (not corruption, not sent to security) in their own subtree.
@@ -151,6 +177,8 @@ MANAGERS = {"forste", "enhetschef", "forvaltningschef", "chef.mottagning", "chef
 CASE_READERS = REPORT_READERS | {"hr"}
 # Who reads a unit's risk assessments in full.
 RISK_READERS = MANAGERS | {"skyddsombud"}
+# Who sees the year plan (compliance): managers, safety representatives, analysts, auditors.
+YEARPLAN_VIEWERS = MANAGERS | {"skyddsombud", "analytiker", "revisor"}
 # Who has case work anywhere (the inbox): managers, safety representatives, HR, security.
 CASE_WORKERS = MANAGERS | {"skyddsombud", "hr", "sakerhet"}
 
@@ -311,6 +339,19 @@ MATRIX: dict[str, Route] = {
         data={"response": "confirmed"},
         url_name="risk:step",
     ),
+    # The year plan: compliance for its viewers, marking done for the unit's managers only.
+    "yearplan:overview": Route(anywhere(YEARPLAN_VIEWERS)),
+    "yearplan:unit": Route(readers(YEARPLAN_VIEWERS), kwargs=lambda code: {"code": code}),
+    "yearplan:activity": Route(
+        readers(YEARPLAN_VIEWERS), kwargs=lambda code: {"code": activity_in(code)}
+    ),
+    "yearplan:activity (done)": Route(
+        readers(MANAGERS, 302),
+        method="post",
+        kwargs=lambda code: {"code": activity_in(code)},
+        data={"step": "done", "note": "Genomfört på APT"},
+        url_name="yearplan:activity",
+    ),
     "admin:index": Route(administrator(object_scoped=False)),
     "admin:login": Route(lambda role, where: 302),
     "admin:logout": Route(administrator(302, object_scoped=False), method="post"),
@@ -338,6 +379,7 @@ MATRIX: dict[str, Route] = {
     **admin_model_routes("audit", "securityevent", read_only=True),
     **admin_model_routes("reporting", "notification", read_only=True),
     **admin_model_routes("reporting", "readlog", read_only=True),
+    **admin_model_routes("yearplan", "activitytemplate"),
 }
 
 

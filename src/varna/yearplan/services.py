@@ -69,7 +69,7 @@ def generate_year(unit: Unit, year: int) -> int:
         for candidate in Unit.objects.subtree_of(unit).filter(valid_from__lte=last)
         if _active_during(candidate, first, last)
     ]
-    existing = set(
+    existing: set[tuple[int, int, date, int | None]] = set(
         Activity.objects.filter(
             tree.subtree_q(unit.path, "unit__path"), period_start__gte=first, period_start__lte=last
         ).values_list("template_id", "unit_id", "period_start", "employment_id")
@@ -104,6 +104,7 @@ def generate_year(unit: Unit, year: int) -> int:
                 start_date__lte=last,
             ).filter(Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")))
             for employment_id, unit_id, start in starts.values_list("pk", "unit_id", "start_date"):
+                assert start is not None  # filtered on above
                 due = introduction_due(template, start)
                 add(template, by_pk[unit_id], (start, due, due), employment_id)
             continue

@@ -72,7 +72,7 @@ def _year(request: HttpRequest, today_year: int) -> int:
     if form.is_valid() and form.cleaned_data["ar"]:
         return int(form.cleaned_data["ar"])
     if "ar" in form.errors:
-        messages.warning(request, form.errors["ar"][0])
+        messages.warning(request, str(form.errors["ar"][0]))
     return today_year
 
 
@@ -147,5 +147,6 @@ def activity_detail(request: HttpRequest, code: str) -> HttpResponse:
         "complete_form": complete_form,
         "reopen_form": reopen_form,
         "sees_names": access.sees_names(request.user, activity.unit),
+        "sees_assessments": org_access.can(request.user, Action.VIEW_RISK, activity.unit),
     }
     return render(request, "yearplan/activity_detail.html", context)

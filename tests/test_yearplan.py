@@ -468,3 +468,18 @@ def test_the_overview_of_the_whole_subtree_of_a_root_uses_tree_paths(cast):
     assert all(
         row.own or len(row.unit.path) == len(cast.unit("DEMO").path) + tree.SEGMENT for row in rows
     )
+
+
+def test_the_daily_reminder_run_generates_the_year_plan_for_new_units(cast):
+    from datetime import datetime
+
+    from varna.yearplan.models import Activity
+
+    parent = cast.unit("DEMO-IFO")
+    unit = org_services.create_unit(code="DEMO-NY", name="Ny enhet", kind="enhet", parent=parent)
+    assert not Activity.objects.filter(unit=unit).exists()
+    morning = timezone.make_aware(datetime(date.today().year, 12, 1, 8))
+    reminders.tick(morning)
+    assert Activity.objects.filter(unit=unit, due_on__year=morning.year).exists()
+    # From December, next year's plan is made too.
+    assert Activity.objects.filter(unit=unit, due_on__year=morning.year + 1).exists()

@@ -268,13 +268,20 @@ def claim_digest_day(now: datetime, worker: str) -> bool:
 
 def tick(now: datetime | None = None) -> RunResult:
     """One run of the background worker: the digest once a day, urgent reminders every time.
-    If the digest run fails, the day's claim is given back so that the next run sends it."""
+    If the digest run fails, the day's claim is given back so that the next run sends it.
+    The daily run also generates the year plan's new activities, whose reminders the next
+    runs send."""
     now = now or timezone.now()
     worker = uuid.uuid4().hex
     digest = claim_digest_day(now, worker)
     try:
-        return run(now, worker=worker, digest=digest)
+        result = run(now, worker=worker, digest=digest)
     except Exception:
         if digest:
             DigestRun.objects.filter(day=timezone.localdate(now), worker=worker).delete()
         raise
+    if digest:
+        from varna.yearplan.services import keep_generated
+
+        keep_generated(timezone.localdate(now))
+    return result

@@ -13,8 +13,8 @@ from varna.orgs import access, selectors
 from varna.orgs.access import Action
 from varna.orgs.models import Role
 from varna.reporting import selectors as reporting_selectors
-from varna.risk import selectors as risk_selectors
 from varna.reporting.models import Notification
+from varna.risk import selectors as risk_selectors
 from varna.yearplan import selectors as yearplan_selectors
 
 

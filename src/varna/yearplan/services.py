@@ -142,6 +142,15 @@ def generate_all(year: int) -> int:
     return sum(generate_year(root, year) for root in Unit.objects.roots())
 
 
+def keep_generated(today: date) -> int:
+    """Called once a day by the reminder worker: this year's plan (new units, new employees'
+    introductions) and, from December, next year's, so that the plan is there before it starts."""
+    made = generate_all(today.year)
+    if today.month == 12:
+        made += generate_all(today.year + 1)
+    return made
+
+
 # State changes ---------------------------------------------------------------------------
 
 

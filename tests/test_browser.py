@@ -569,3 +569,41 @@ def test_a_manager_runs_a_risk_assessment_to_sign_off_and_employees_see_it(page,
     assert_accessible(page)
     page.get_by_role("button", name="Svenska").click()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_year_plan_page_is_accessible(page, site, language):
+    from varna.yearplan.models import Activity
+
+    activity = (
+        Activity.objects.filter(unit__code="DEMO-FSE1", status="open").order_by("due_on").first()
+    )
+    assert activity is not None
+    log_in(page, site, "enhetschef")
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+    for path in [
+        "/arsplan/",
+        f"/arsplan/?enhet=DEMO-FSE&ar={date.today().year - 1}",
+        "/arsplan/?enhet=NOPE&ar=abc",
+        "/arsplan/enhet/DEMO-FSE1/",
+        f"/arsplan/aktivitet/{activity.code}/",
+        "/riskbedomning/",
+        "/riskbedomning/enhet/DEMO-FSE1/",
+        "/riskbedomning/enhet/DEMO-FSE1/sammanfattning/",
+        "/",
+    ]:
+        page.goto(site + path)
+        assert_accessible(page)
+    # Marking done without evidence: the message is next to the field.
+    page.goto(f"{site}/arsplan/aktivitet/{activity.code}/")
+    page.locator("form[method='post']").filter(has=page.locator("textarea")).first.locator(
+        "button[type='submit']"
+    ).click()
+    page.get_by_role("alert").first.wait_for()
+    assert_accessible(page)
+    # The analyst follows compliance: the overview, not the assessments.
+    page.context.clear_cookies()
+    log_in(page, site, "analytiker")
+    page.goto(f"{site}/arsplan/")
+    assert_accessible(page)

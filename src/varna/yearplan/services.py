@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from varna.cases import rules
 from varna.cases.models import Reminder
 from varna.orgs import tree
-from varna.orgs.models import Employment, Unit, User
+from varna.orgs.models import Employment, Role, Unit, User
 from varna.risk.models import Assessment
+from varna.yearplan.defaults import DEFAULTS
 from varna.yearplan.models import Activity, ActivityEvent, ActivityTemplate, Kind, Recurrence
 
 Period = tuple[date, date, date]  # start, end, due
@@ -135,6 +136,19 @@ def _insert(new: list[Activity]) -> int:
         batch_size=500,
     )
     return len(created)
+
+
+def ensure_default_templates() -> int:
+    """Put back the default year plan's templates that are missing; returns how many."""
+    made = 0
+    for fields in DEFAULTS:
+        _template, created = ActivityTemplate.objects.get_or_create(
+            municipality=None,
+            title=fields["title"],
+            defaults={**fields, "responsible_role": Role.MANAGER},
+        )
+        made += created
+    return made
 
 
 def generate_all(year: int) -> int:

@@ -31,7 +31,8 @@ DEFAULTS: list[dict[str, Any]] = [
         ),
         "kind": "event_review",
         "recurrence": "quarterly",
-        "unit_kinds": ["enhet"],
+        # Every workplace that holds its own workplace meetings.
+        "unit_kinds": ["avdelning", "enhet", "arbetsgrupp"],
     },
     {
         "title": "Årlig uppföljning av det systematiska arbetsmiljöarbetet",

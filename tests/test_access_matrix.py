@@ -21,6 +21,7 @@ from varna.orgs.demo import LOGINS
 from varna.orgs.models import Employment, Headcount, RoleGrant, Unit
 from varna.reporting.models import Notification, ReadLog, Report, new_code
 from varna.risk import services as risk_services
+from varna.stats.models import ReportJob
 from varna.yearplan import services as yearplan_services
 from varna.yearplan.models import Activity, ActivityTemplate
 
@@ -42,6 +43,7 @@ PLACES = {
     "revisor": ("DEMO", "GRANN"),
     "admin": ("DEMO", "GRANN"),
     "chef.grannby": ("GRANN-EB", "DEMO-FSE1A"),
+    "namnd": ("DEMO-ALN", "DEMO-IFN"),
     ANONYMOUS: ("DEMO", "GRANN"),
 }
 
@@ -127,6 +129,23 @@ def draft_in(code: str) -> str:
     return str(assessment.code)
 
 
+def report_job_in(code: str) -> str:
+    """A committee report of the unit `code`, asked for by someone who is none of the cast
+    (a report is its owner's alone)."""
+    cast = [login.username for login in LOGINS]
+    owner = (
+        Employment.objects.filter(tree.subtree_q(Unit.objects.get(code=code).path, "unit__path"))
+        .exclude(user__username__in=cast)
+        .order_by("pk")
+        .first()
+        .user
+    )
+    job = ReportJob.objects.create(
+        owner=owner, query=f"unit={code}", title="x", status="done", pdf=b"%PDF-1.7"
+    )
+    return str(job.code)
+
+
 def template_in(code: str) -> ActivityTemplate:
     """A year-plan template of the municipality that `code` lies in."""
     root = Unit.objects.get(path=Unit.objects.get(code=code).path[: tree.SEGMENT])
@@ -181,6 +200,9 @@ RISK_READERS = MANAGERS | {"skyddsombud"}
 YEARPLAN_VIEWERS = MANAGERS | {"skyddsombud", "analytiker", "revisor"}
 # Who has case work anywhere (the inbox): managers, safety representatives, HR, security.
 CASE_WORKERS = MANAGERS | {"skyddsombud", "hr", "sakerhet"}
+# Who follows up figures (small numbers hidden for all but managers and safety
+# representatives); the committee member at nämnd and förvaltning level.
+STATS_VIEWERS = MANAGERS | {"skyddsombud", "hr", "sakerhet", "analytiker", "revisor", "namnd"}
 
 
 def anywhere(who: set[str], ok: int = 200) -> Callable[[str, str], int]:
@@ -352,6 +374,20 @@ MATRIX: dict[str, Route] = {
         data={"step": "done", "note": "Genomfört på APT"},
         url_name="yearplan:activity",
     ),
+    # Follow-up: every page lists only the user's own part of the tree (another unit in the
+    # URL gets a message, not its figures); the case export is for managers; a committee
+    # report is its owner's alone.
+    "stats:dashboard": Route(anywhere(STATS_VIEWERS)),
+    "stats:dashboard (other unit)": Route(
+        anywhere(STATS_VIEWERS), query={"unit": "GRANN-EB"}, url_name="stats:dashboard"
+    ),
+    "stats:export": Route(
+        anywhere(STATS_VIEWERS), kwargs=lambda code: {"table": "form", "fmt": "csv"}
+    ),
+    "stats:export_cases": Route(anywhere(MANAGERS)),
+    "stats:report_new": Route(anywhere(STATS_VIEWERS, 302), method="post", data={"period": "year"}),
+    "stats:report": Route(readers(set()), kwargs=lambda code: {"code": report_job_in(code)}),
+    "stats:report_pdf": Route(readers(set()), kwargs=lambda code: {"code": report_job_in(code)}),
     "admin:index": Route(administrator(object_scoped=False)),
     "admin:login": Route(lambda role, where: 302),
     "admin:logout": Route(administrator(302, object_scoped=False), method="post"),

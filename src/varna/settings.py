@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "varna.cases",
     "varna.risk",
     "varna.yearplan",
+    "varna.stats",
     "varna.home",
     "varna.apps.VarnaAdminConfig",
     "django.contrib.auth",
@@ -238,6 +239,7 @@ VARNA_DEMO_STEPS = [
     "varna.cases.demo.load",
     "varna.risk.demo.load",
     "varna.yearplan.demo.load",
+    "varna.stats.demo.load",
 ]
 # Files served at the site root (the favicon browsers ask for on every page).
 WHITENOISE_ROOT = PACKAGE_DIR / "public"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("varna.cases.urls")),
     path("riskbedomning/", include("varna.risk.urls")),
     path("arsplan/", include("varna.yearplan.urls")),
+    path("uppfoljning/", include("varna.stats.urls")),
     path("sprak/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

@@ -30,6 +30,7 @@ from varna.orgs.access import Action
 from varna.orgs.models import Role, RoleGrant, Unit, User
 from varna.reporting.models import Notification, Report
 from varna.reporting.tasks import send_notification_email
+from varna.stats import services as stats_services
 
 Kind = CaseEvent.Kind
 # The managers are told of a request at once; a reminder follows if it is still unanswered.
@@ -335,6 +336,8 @@ def reopen(case: Case, *, by: User, reason: str, now: datetime | None = None) ->
 def _save(case: Case) -> Case:
     refresh_due(case)
     case.save()
+    # The follow-up figures count handling (contact, measures, police, notices) per event.
+    stats_services.count_case(case)
     return case
 
 

@@ -17,4 +17,5 @@ def shell(request: HttpRequest) -> dict[str, object]:
         "unread_notifications": unread_count(user) if user and user.is_authenticated else 0,
         "case_work": bool(user and user.is_authenticated and may_use_inbox(user)),
         "year_plan": bool(user and can(user, Action.VIEW_YEARPLAN)),
+        "follow_up": bool(user and can(user, Action.VIEW_STATS)),
     }

@@ -40,6 +40,8 @@ class Action(StrEnum):
     CONFIRM_RISK = "risk.confirm"  # confirm taking part in an assessment, or record disagreement
     VIEW_YEARPLAN = "yearplan.view"  # the SAM year plan and whether units are behind
     MANAGE_YEARPLAN = "yearplan.manage"  # mark the unit's year-plan activities done
+    VIEW_STATS = "stats.view"  # follow up the unit's figures (small numbers hidden, see stats)
+    EXPORT_CASES = "stats.export_cases"  # export the unit's line cases row by row (logged)
 
 
 _EVERYONE = frozenset({Action.VIEW_UNIT, Action.SUBMIT_REPORT, Action.VIEW_RISK_SUMMARY})
@@ -57,6 +59,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         Action.MANAGE_RISK,
         Action.VIEW_YEARPLAN,
         Action.MANAGE_YEARPLAN,
+        Action.VIEW_STATS,
+        Action.EXPORT_CASES,
     },
     # The safety representative reads reports and cases, but nothing about who did it, and
     # takes part in the unit's risk assessments.
@@ -69,19 +73,23 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         Action.VIEW_RISK,
         Action.CONFIRM_RISK,
         Action.VIEW_YEARPLAN,
+        Action.VIEW_STATS,
     },
     # HR reads the support and injury parts of cases, not the event itself.
-    Role.HR: _EVERYONE | {Action.VIEW_STAFF, Action.VIEW_SUPPORT},
+    Role.HR: _EVERYONE | {Action.VIEW_STAFF, Action.VIEW_SUPPORT, Action.VIEW_STATS},
     # Security reads the actor part of the reports sent to it (see reporting.access), not of
     # the line's reports, even if the person also holds another role there.
-    Role.SECURITY: _EVERYONE | {Action.VIEW_SECURITY_REPORT},
+    Role.SECURITY: _EVERYONE | {Action.VIEW_SECURITY_REPORT, Action.VIEW_STATS},
     # Security coordinators and investigators also read the cases assigned to them
     # (varna.cases.access), wherever the case's unit lies within their grant.
     Role.INVESTIGATOR: _EVERYONE,
     # Follow-up and audit see compliance (is the year plan kept, are assessments made), not
     # what the assessments say.
-    Role.ANALYST: _EVERYONE | {Action.VIEW_YEARPLAN},
-    Role.AUDITOR: _EVERYONE | {Action.VIEW_YEARPLAN},
+    Role.ANALYST: _EVERYONE | {Action.VIEW_YEARPLAN, Action.VIEW_STATS},
+    Role.AUDITOR: _EVERYONE | {Action.VIEW_YEARPLAN, Action.VIEW_STATS},
+    # The committee (nämnd) follows up its own subtree at nämnd and förvaltning level only
+    # (varna.stats.access), with small numbers hidden.
+    Role.COMMITTEE: _EVERYONE | {Action.VIEW_STATS},
     # Administering is not reading: no report content at all.
     Role.ADMIN: _EVERYONE | {Action.VIEW_STAFF, Action.ADMINISTER},
 }

@@ -301,6 +301,14 @@ PEOPLE: list[tuple[str, str, str, str, str, list[tuple[str, str, str]]]] = [
     ),
     ("revisor", "Lars", "Svensson", "DEMO-KLF", "revisor", [(Role.AUDITOR, "DEMO", "revisor")]),
     (
+        "namnd",
+        "Kerstin",
+        "Sandberg",
+        "DEMO-KLF",
+        "nämndsekreterare",
+        [(Role.COMMITTEE, "DEMO-ALN", "ledamot, Arbetslivsnämnden")],
+    ),
+    (
         "kommundirektor",
         "Kerstin",
         "Lindberg",
@@ -354,6 +362,7 @@ LOGINS = [
     DemoLogin("utredare", "utredare", "Arbetslivsförvaltningen"),
     DemoLogin("analytiker", "analytiker", "Demo kommun"),
     DemoLogin("revisor", "revisor", "Demo kommun"),
+    DemoLogin("namnd", "nämndledamot", "Arbetslivsnämnden"),
     DemoLogin("admin", "administratör", "Demo kommun"),
     DemoLogin("chef.grannby", "chef", "Grannby kommun (another municipality)"),
 ]

@@ -160,6 +160,7 @@ class Role(models.TextChoices):
     INVESTIGATOR = "investigator", _("investigator")
     ANALYST = "analyst", _("analyst")
     AUDITOR = "auditor", _("auditor")
+    COMMITTEE = "committee", _("committee member")
     ADMIN = "admin", _("administrator")
 
 

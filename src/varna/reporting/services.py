@@ -21,6 +21,7 @@ from varna.reporting.models import (
 from varna.reporting.signals import report_submitted
 from varna.reporting.tasks import send_notification_email
 from varna.reporting.taxonomy import Form, kia_type_by_rule
+from varna.stats import services as stats_services
 
 UNCLAIMED_DRAFT_AGE = timedelta(days=1)
 DRAFT_FIELDS_MAX = 60
@@ -188,6 +189,8 @@ def _store(report: Report, recipients: list[tuple[User, str]]) -> None:
     report.save(force_insert=True)
     Draft.objects.filter(user=report.reporter).delete()
     report_submitted.send(sender=Report, report=report)
+    # The event and its case, opened just now, in the follow-up figures.
+    stats_services.count_event(report)
     notifications = Notification.objects.bulk_create(
         [
             Notification(

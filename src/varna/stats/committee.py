@@ -1,0 +1,157 @@
+"""The committee report: the dashboard of a subtree and period as a PDF for a nämnd, an FSG
+or a workplace meeting, with the measures taken and the state of the risk assessments."""
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.http import QueryDict
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from varna.cases.models import Measure
+from varna.orgs.access import AnyUser
+from varna.orgs.models import Unit
+from varna.risk.models import Assessment, PlanMeasure
+from varna.stats import selectors, suppression
+from varna.stats.models import ReportJob
+from varna.stats.selectors import Cell, Dashboard, Row, Table, figure_cell, scope_q
+
+# Units that make risk assessments of their own (the risk pages leave out kommun and nämnd).
+ASSESSING_KINDS = [
+    Unit.Kind.ADMINISTRATION,
+    Unit.Kind.DEPARTMENT,
+    Unit.Kind.UNIT,
+    Unit.Kind.WORKGROUP,
+]
+
+
+@dataclass
+class RiskStatus:
+    label: str
+    units: int
+    current: int
+    overdue: int
+    missing: int
+
+
+def risk_status(board: Dashboard, today: date) -> list[RiskStatus]:
+    """Per unit shown on the dashboard (or the whole scope): how many units below it have an
+    approved risk assessment that is current, one that is overdue, or none of their own."""
+    units_table = board.tables.get("units")
+    codes = [row.code for row in (units_table.rows if units_table else []) if row.code]
+    by_code = {unit.code: unit for unit in Unit.objects.filter(code__in=codes)}
+    groups = [(by_code[code].name, [by_code[code]]) for code in codes if code in by_code]
+    if not groups:
+        groups = [(board.title, board.scope)]
+    found = []
+    for label, tops in groups:
+        units = list(
+            Unit.objects.filter(scope_q(tops, "path"), kind__in=ASSESSING_KINDS)
+            .active_on(today)
+            .values_list("pk", flat=True)
+        )
+        latest: dict[int, date] = {}
+        for unit_id, due in (
+            Assessment.objects.filter(unit__in=units, status=Assessment.Status.APPROVED)
+            .order_by("unit", "assessed_on")
+            .values_list("unit", "next_due_on")
+        ):
+            latest[unit_id] = due
+        current = sum(1 for due in latest.values() if due >= today)
+        found.append(
+            RiskStatus(
+                label=label,
+                units=len(units),
+                current=current,
+                overdue=len(latest) - current,
+                missing=len(units) - len(latest),
+            )
+        )
+    return found
+
+
+def measure_tables(user: AnyUser, board: Dashboard) -> list[Table]:
+    """Measures decided in the cases of the period (counted like events: small numbers hidden
+    unless the reader may open the cases) and the action plans' measures due in the period."""
+    period = board.chosen.period
+    scope = scope_q(board.scope, "case__unit__path")
+    measures = Measure.objects.filter(
+        scope,
+        case__report__occurred_on__gte=period.first,
+        case__report__occurred_on__lt=period.end,
+    ).exclude(status=Measure.Status.CANCELLED)
+    if board.reveal:
+        measures = measures.filter(case__security_routed=False)
+    kinds = Counter(measures.values_list("kind", flat=True))
+    figures, total = suppression.breakdown(
+        {kind: kinds.get(kind, 0) for kind in Measure.Kind.values}, reveal=board.reveal
+    )
+    case_rows = [
+        Row(str(label), [figure_cell(figures[kind])]) for kind, label in Measure.Kind.choices
+    ]
+    case_rows.append(Row(_("All measures"), [figure_cell(total)], is_total=True))
+    plans = PlanMeasure.objects.filter(
+        scope_q(board.scope, "unit__path"), due_on__gte=period.first, due_on__lt=period.end
+    )
+    statuses = Counter(plans.values_list("status", flat=True))
+    plan_rows = [
+        Row(str(label), [Cell(str(statuses.get(status, 0)), statuses.get(status, 0))])
+        for status, label in PlanMeasure.Status.choices
+    ]
+    return [
+        Table(
+            "case_measures",
+            _("Measures decided after the period's events"),
+            _("Kind"),
+            [_("Measures")],
+            case_rows,
+        ),
+        Table(
+            "plan_measures",
+            _("Action-plan measures due in the period"),
+            _("Status"),
+            [_("Measures")],
+            plan_rows,
+        ),
+    ]
+
+
+def render_pdf(user: AnyUser, board: Dashboard, charts: list[Any], today: date) -> bytes:
+    from weasyprint import CSS, HTML
+
+    context = {
+        "board": board,
+        "charts": charts,
+        "risk": risk_status(board, today),
+        "measures": measure_tables(user, board),
+        "today": today,
+        "web": False,
+    }
+    html = render_to_string("stats/report_print.html", context)
+    # The stylesheets are read from disk: the PDF is made without fetching anything over HTTP.
+    sheets = [
+        CSS(filename=finders.find("varna/css/print.css")),
+        CSS(filename=finders.find("varna/css/stats.css")),
+    ]
+    return bytes(HTML(string=html).write_pdf(stylesheets=sheets))
+
+
+def build(job: ReportJob, progress: Callable[[int], None]) -> bytes:
+    """The PDF of the job's dashboard, for its owner as they may see it today."""
+    from varna.stats.views import board_charts
+
+    user = job.owner
+    today = timezone.localdate()
+    with translation.override(translation.get_language() or "sv"):
+        chosen, _form, _problems = selectors.parse(user, QueryDict(job.query), today)
+        progress(20)
+        board = selectors.dashboard(user, chosen)
+        progress(50)
+        pdf = render_pdf(user, board, board_charts(board), today)
+    progress(90)
+    return pdf

@@ -1,0 +1,112 @@
+"""Stored figures for follow-up, and the committee report's background jobs.
+
+`MonthlyCount` is a rollup: the events of one unit (itself, not its subtree) that happened in
+one month, per main form, situation and routing, with one column per category the dashboards
+show. A subtree's figures are a range scan on the unit's path joined with these rows, so a
+reorganisation (a unit moved in the tree) needs no recount. The rows are written only by
+varna.stats.services.recount, which the services that write reports and cases call; nothing is
+kept up to date in signals or save().
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from varna.core.models import TimeStampedModel
+from varna.orgs.models import Unit
+from varna.reporting.models import new_code
+from varna.reporting.taxonomy import SUBFORMS, ActorRelation, Consequence, Form, Place
+
+# The counted categories, as rollup columns. Codes are stable (taxonomy.py); a new code is a
+# new column and a migration.
+SUBFORM_COLUMNS = {
+    f"sub_{form}_{code}": (str(form), code) for form, items in SUBFORMS.items() for code, _ in items
+}
+PLACE_COLUMNS = {f"place_{code}": code for code in Place.values}
+ACTOR_COLUMNS = {f"actor_{code}": code for code in ActorRelation.values}
+CONSEQUENCE_COLUMNS = {f"cons_{code}": code for code in Consequence.values}
+# Handling, counted on the event's case (varna.cases.models.Case).
+HANDLING_COLUMNS = [
+    "ack_in_time",  # the employee was contacted by the deadline
+    "ack_late",  # contacted, but after the deadline
+    "ack_minutes",  # minutes from opening to contact, summed over contacted cases
+    "with_measures",  # at least one measure decided (not cancelled)
+    "police_employer",  # the employer files the police report
+    "police_employee",  # the employee files with the employer's help
+    "police_none",  # decided not to report
+    "serious",  # flagged as a serious event (notice to Arbetsmiljöverket)
+    "serious_in_time",  # serious, and the notice was sent by its deadline
+    "influenced",  # the investigation found that a decision was influenced
+]
+COUNT_COLUMNS = [
+    "events",
+    *SUBFORM_COLUMNS,
+    *PLACE_COLUMNS,
+    *ACTOR_COLUMNS,
+    *CONSEQUENCE_COLUMNS,
+    *HANDLING_COLUMNS,
+]
+
+
+class MonthlyCount(models.Model):
+    """Events of one unit in one month, by form, situation and routing (see the module)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month the events happened in
+    form = models.CharField(max_length=20, choices=Form.choices)
+    situation = models.CharField(max_length=30, blank=True)
+    # Sent to the security coordinator: not among the cases a line manager may open.
+    security_routed = models.BooleanField(default=False)
+    events = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "form", "situation", "security_routed"],
+                name="monthlycount_key",
+            )
+        ]
+        indexes = [models.Index(fields=["month"], name="monthlycount_month")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m} {self.form}: {self.events}"
+
+
+for _column in COUNT_COLUMNS[1:]:
+    MonthlyCount.add_to_class(_column, models.PositiveIntegerField(default=0))
+
+
+class ReportJob(TimeStampedModel):
+    """A committee report being built in the background, for its owner only."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being built")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    code = models.CharField(max_length=24, unique=True, default=new_code, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_jobs"
+    )
+    # The dashboard's filter as its query string: the report shows what that page shows.
+    query = models.CharField(max_length=2000, blank=True)
+    title = models.CharField(_("title"), max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # per cent
+    error = models.CharField(max_length=300, blank=True)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("committee report")
+        verbose_name_plural = _("committee reports")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

@@ -1,0 +1,250 @@
+"""Writes for follow-up: the rollup's recount, the logged case export, committee report jobs.
+
+The rollup (`MonthlyCount`) is recomputed for one unit and month at a time from the reports and
+cases themselves, so a recount is always right however the events changed: the services that
+write reports and cases call `count_event` after every change, and `rebuild` recounts
+everything (after bulk loading, and from `manage.py rebuild_stats`).
+"""
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from varna.cases.models import Case, Measure, PoliceDecision
+from varna.orgs.models import Unit, User
+from varna.reporting.models import ReadLog, Report
+from varna.reporting.taxonomy import Answer
+from varna.stats.models import (
+    ACTOR_COLUMNS,
+    CONSEQUENCE_COLUMNS,
+    COUNT_COLUMNS,
+    PLACE_COLUMNS,
+    SUBFORM_COLUMNS,
+    MonthlyCount,
+    ReportJob,
+)
+
+Key = tuple[int, date, str, str, bool]
+
+_SUBFORM_COLUMN = {f"{form}.{code}": column for column, (form, code) in SUBFORM_COLUMNS.items()}
+_PLACE_COLUMN = {code: column for column, code in PLACE_COLUMNS.items()}
+_ACTOR_COLUMN = {code: column for column, code in ACTOR_COLUMNS.items()}
+_CONSEQUENCE_COLUMN = {code: column for column, code in CONSEQUENCE_COLUMNS.items()}
+_POLICE_COLUMN = {
+    PoliceDecision.EMPLOYER_FILES: "police_employer",
+    PoliceDecision.EMPLOYEE_WITH_HELP: "police_employee",
+    PoliceDecision.NO_REPORT: "police_none",
+}
+_FIELDS = [
+    "unit_id",
+    "occurred_on",
+    "main_form",
+    "situation",
+    "route_to_security",
+    "subforms",
+    "place",
+    "actor_relation",
+    "consequences",
+    "case__opened_at",
+    "case__acknowledged_at",
+    "case__acknowledge_due_at",
+    "case__police_decision",
+    "case__serious_reasons",
+    "case__notice_due_at",
+    "case__notice_sent_at",
+    "case__decision_influenced",
+    "has_measures",
+]
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _event_rows(reports: Any) -> Iterator[dict[str, Any]]:
+    measures = Measure.objects.filter(case=OuterRef("pk")).exclude(status=Measure.Status.CANCELLED)
+    return (
+        reports.annotate(has_measures=Exists(measures))
+        .values(*_FIELDS)
+        .order_by("unit_id", "occurred_on")
+        .iterator(chunk_size=5_000)
+    )
+
+
+def _add(totals: dict[str, int], row: dict[str, Any]) -> None:
+    """Count one event in every column it belongs to."""
+    totals["events"] += 1
+    for code in set(row["subforms"] or []):
+        if code in _SUBFORM_COLUMN:
+            totals[_SUBFORM_COLUMN[code]] += 1
+    if row["place"] in _PLACE_COLUMN:
+        totals[_PLACE_COLUMN[row["place"]]] += 1
+    if row["actor_relation"] in _ACTOR_COLUMN:
+        totals[_ACTOR_COLUMN[row["actor_relation"]]] += 1
+    for code in set(row["consequences"] or []):
+        if code in _CONSEQUENCE_COLUMN:
+            totals[_CONSEQUENCE_COLUMN[code]] += 1
+    acknowledged, due = row["case__acknowledged_at"], row["case__acknowledge_due_at"]
+    if acknowledged is not None:
+        totals["ack_in_time" if due is None or acknowledged <= due else "ack_late"] += 1
+        minutes = (acknowledged - row["case__opened_at"]).total_seconds() // 60
+        totals["ack_minutes"] += max(int(minutes), 0)
+    if row["has_measures"]:
+        totals["with_measures"] += 1
+    if row["case__police_decision"] in _POLICE_COLUMN:
+        totals[_POLICE_COLUMN[row["case__police_decision"]]] += 1
+    if row["case__serious_reasons"]:
+        totals["serious"] += 1
+        sent, notice_due = row["case__notice_sent_at"], row["case__notice_due_at"]
+        if sent is not None and (notice_due is None or sent <= notice_due):
+            totals["serious_in_time"] += 1
+    if row["case__decision_influenced"] == Answer.YES:
+        totals["influenced"] += 1
+
+
+def tally(rows: Iterable[dict[str, Any]]) -> dict[Key, dict[str, int]]:
+    """The rollup rows for these events, keyed by (unit, month, form, situation, routing)."""
+    counted: dict[Key, dict[str, int]] = {}
+    for row in rows:
+        key = (
+            row["unit_id"],
+            month_of(row["occurred_on"]),
+            row["main_form"],
+            row["situation"] or "",
+            bool(row["route_to_security"]),
+        )
+        if key not in counted:
+            counted[key] = dict.fromkeys(COUNT_COLUMNS, 0)
+        _add(counted[key], row)
+    return counted
+
+
+def _objects(counted: dict[Key, dict[str, int]]) -> list[MonthlyCount]:
+    return [
+        MonthlyCount(
+            unit_id=unit_id,
+            month=month,
+            form=form,
+            situation=situation,
+            security_routed=routed,
+            **columns,
+        )
+        for (unit_id, month, form, situation, routed), columns in counted.items()
+    ]
+
+
+@transaction.atomic
+def recount(*, unit_id: int, month: date) -> None:
+    """Recompute the rollup of one unit and month from its events."""
+    month = month_of(month)
+    # One recount of a unit at a time: two reports in the same unit and month must not both
+    # replace the rows with counts that each miss the other's event.
+    Unit.objects.select_for_update(no_key=True).filter(pk=unit_id).exists()
+    events = Report.objects.filter(
+        unit_id=unit_id, occurred_on__gte=month, occurred_on__lt=_next_month(month)
+    )
+    MonthlyCount.objects.filter(unit_id=unit_id, month=month).delete()
+    MonthlyCount.objects.bulk_create(_objects(tally(_event_rows(events))))
+
+
+def count_event(report: Report, *, moved_from: tuple[int, date] | None = None) -> None:
+    """Bring the rollup up to date after the report or its case was written. An event moved
+    to another unit or date also recounts where it was (`moved_from`: unit id and date)."""
+    recount(unit_id=report.unit_id, month=report.occurred_on)
+    if moved_from is not None and (moved_from[0], month_of(moved_from[1])) != (
+        report.unit_id,
+        month_of(report.occurred_on),
+    ):
+        recount(unit_id=moved_from[0], month=moved_from[1])
+
+
+def count_case(case: Case) -> None:
+    """`count_event` for the report of a case that changed."""
+    count_event(case.report)
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Recount the whole rollup from the events; returns the number of rows written."""
+    MonthlyCount.objects.all().delete()
+    written = 0
+    batch: dict[Key, dict[str, int]] = {}
+    current_unit = None
+    for row in _event_rows(Report.objects.all()):
+        if row["unit_id"] != current_unit and len(batch) >= 5_000:
+            # Rows come ordered by unit: a unit's rows are complete once the next one starts.
+            MonthlyCount.objects.bulk_create(_objects(batch), batch_size=2_000)
+            written += len(batch)
+            batch = {}
+        current_unit = row["unit_id"]
+        for key, columns in tally([row]).items():
+            if key in batch:
+                for column, value in columns.items():
+                    batch[key][column] += value
+            else:
+                batch[key] = columns
+    MonthlyCount.objects.bulk_create(_objects(batch), batch_size=2_000)
+    return written + len(batch)
+
+
+# The case export -----------------------------------------------------------------------
+
+EXPORT_PART = "case:export"
+
+
+def record_case_export(*, user: User, report_ids: list[int]) -> None:
+    """Log a case-level export in the read log: one row per exported case, like a read."""
+    ReadLog.objects.bulk_create(
+        [
+            ReadLog(user=user, report_id=report_id, part=EXPORT_PART, role="manager")
+            for report_id in report_ids
+        ],
+        batch_size=2_000,
+    )
+
+
+# Committee reports ---------------------------------------------------------------------
+
+
+def request_report(*, owner: User, query: str, title: str) -> ReportJob:
+    """Queue a committee report for the dashboard filter in `query`, built by the task worker."""
+    from varna.stats.tasks import build_report
+
+    job = ReportJob.objects.create(owner=owner, query=query[:2000], title=title[:300])
+    transaction.on_commit(lambda: build_report.enqueue(job.pk))
+    return job
+
+
+def report_progress(
+    job: ReportJob, *, progress: int, status: str = ReportJob.Status.RUNNING
+) -> None:
+    ReportJob.objects.filter(pk=job.pk).update(status=status, progress=progress)
+
+
+def finish_report(job: ReportJob, *, pdf: bytes | None, error: str = "") -> None:
+    status = ReportJob.Status.DONE if pdf is not None else ReportJob.Status.FAILED
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=status,
+        progress=100 if pdf is not None else job.progress,
+        pdf=pdf,
+        error=error[:300],
+        finished_at=timezone.now(),
+    )
+
+
+def unit_months(reports: Iterable[Report]) -> set[tuple[int, date]]:
+    """The (unit, month) pairs these reports are counted in."""
+    return {(report.unit_id, month_of(report.occurred_on)) for report in reports}
+
+
+def recount_all(pairs: Iterable[tuple[int, date]]) -> None:
+    for unit_id, month in sorted(pairs):
+        recount(unit_id=unit_id, month=month)

@@ -1,0 +1,14 @@
+"""Follow-up pages through the URL, for the demo cast."""
+
+import pytest
+from django.urls import reverse
+
+DASHBOARD = reverse("stats:dashboard")
+
+
+@pytest.mark.parametrize("login", ["forvaltningschef", "analytiker", "namnd", "skyddsombud", "hr"])
+def test_every_follower_gets_a_dashboard_with_charts(cast, login):
+    response = cast.client(login).get(DASHBOARD)
+    assert response.status_code == 200
+    assert response.text.count("<h1") == 1
+    assert "<svg" in response.text

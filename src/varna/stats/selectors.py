@@ -566,7 +566,7 @@ def _tables(
                 code="" if path == OWN else units[path].code,
             )
         )
-    if unit_rows:
+    if unit_rows and children:
         board.tables["units"] = Table(
             "units",
             _("Events by unit"),

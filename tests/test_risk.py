@@ -383,3 +383,12 @@ def test_the_demo_has_current_overdue_superseded_and_draft_assessments(cast):
     assert overdue.exists()
     assert Risk.objects.filter(assessment__status="approved").count() >= 15
     assert PlanMeasure.objects.filter(status__in=PlanMeasure.OPEN, due_on__lt=TODAY).exists()
+
+
+def test_the_managers_start_page_lists_assessments_to_make_or_update(cast):
+    page = cast.client("forvaltningschef").get("/")
+    attention = {item.unit.code: item for item in page.context["risk_attention"]}
+    assert attention["DEMO-FSE2"].overdue  # assessed thirteen months ago
+    assert attention["DEMO-FSE3"].assessment is None  # only a draft so far
+    assert "DEMO-VUX" not in attention or attention["DEMO-VUX"].uncovered
+    assert "risk_attention" not in cast.client("medarbetare").get("/").context

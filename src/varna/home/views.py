@@ -47,6 +47,10 @@ def start(request: HttpRequest) -> HttpResponse:
         context["case_counts"] = case_selectors.counts(user)
     today = timezone.localdate()
     context["today"] = today
+    if access.can(user, Action.MANAGE_RISK):
+        context["risk_attention"] = risk_selectors.needing_attention(
+            access.units_for(user, Action.MANAGE_RISK)
+        )
     if access.can(user, Action.MANAGE_YEARPLAN):
         context["year_plan_due"] = list(yearplan_selectors.due_for(user, today)[:10])  # type: ignore[arg-type]
     if access.can(user, Action.ADMINISTER):

@@ -195,3 +195,33 @@ def events_since(
         total=total,
         uncovered=sorted(uncovered),
     )
+
+
+@dataclass(frozen=True)
+class Attention:
+    unit: Unit
+    assessment: Assessment | None
+    overdue: bool
+    uncovered: list[str]
+
+
+def needing_attention(units: QuerySet[Unit], *, limit: int = 20) -> list[Attention]:
+    """Of the units a manager keeps assessments for (units, not work groups), those without a
+    current assessment, with one overdue, or with events in situations it does not cover."""
+    today = timezone.localdate()
+    found: list[Attention] = []
+    for unit in units.filter(kind=Unit.Kind.UNIT).active_on(today).order_by("path")[:limit]:  # type: ignore[attr-defined]
+        assessment = (
+            Assessment.objects.filter(unit=unit, status=Assessment.Status.APPROVED)
+            .prefetch_related("risks")
+            .first()
+        )
+        if assessment is None:
+            found.append(Attention(unit, None, True, []))
+            continue
+        covered = {risk.situation for risk in assessment.risks.all()}
+        events = events_since(unit, assessment.assessed_on, reveal=True, covered=covered)
+        overdue = assessment.next_due_on < today
+        if overdue or events.uncovered:
+            found.append(Attention(unit, assessment, overdue, events.uncovered))
+    return found

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -165,9 +165,15 @@ def events_since(
     reports = Report.objects.filter(tree.subtree_q(unit.path, "unit__path"))
     if since is not None:
         reports = reports.filter(occurred_on__gte=since)
-    rows = list(reports.values("main_form", "situation", "place"))
-    forms = Counter(row["main_form"] for row in rows)
-    contexts = Counter(_context(row["situation"], row["place"]) for row in rows)
+    # Counted in the database: a large subtree without an assessment reaches far back.
+    forms: Counter[str] = Counter()
+    contexts: Counter[str] = Counter()
+    grouped = (
+        reports.order_by().values_list("main_form", "situation", "place").annotate(n=Count("pk"))
+    )
+    for form, situation, place, count in grouped:
+        forms[form] += count
+        contexts[_context(situation, place)] += count
     form_figures, total = suppression.breakdown(
         {form: forms.get(form, 0) for form in Form.values}, reveal=reveal
     )

@@ -18,20 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from varna.core.forms import show_refusal
 from varna.orgs import access as org_access
 from varna.orgs.access import Action
 from varna.orgs.models import User
 from varna.risk import access, forms, selectors, services
 from varna.risk.models import Assessment, Level, PlanMeasure, Risk, risk_level
-
-
-def _attach(form: django_forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's refusal on the form: next to the field it names, else above it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -135,7 +127,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
                 conclusion=form.cleaned_data["conclusion"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("The assessment is started. Add the risks you see."))
             return redirect("risk:detail", code=assessment.code)
@@ -273,7 +265,7 @@ def step(request: HttpRequest, code: str, name: str) -> HttpResponse:
         try:
             chosen.run(assessment, user, form)
         except ValidationError as error:
-            _attach(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, str(chosen.done))
             return redirect("risk:detail", code=assessment.code)

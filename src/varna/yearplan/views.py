@@ -11,20 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from varna.core.forms import show_refusal
 from varna.orgs import access as org_access
 from varna.orgs.access import Action
 from varna.reporting.models import Notification
 from varna.yearplan import access, forms, selectors, services
 from varna.yearplan.selectors import MONTHS
-
-
-def _attach(form: forms.forms.Form, error: ValidationError) -> None:
-    """Show a service's refusal on the form: next to the field it names, else above it."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -132,7 +124,7 @@ def activity_detail(request: HttpRequest, code: str) -> HttpResponse:
                     )
                     done = _("The activity is open again.")
             except ValidationError as error:
-                _attach(form, error)
+                show_refusal(form, error)
             else:
                 messages.success(request, done)
                 return redirect("yearplan:activity", code=activity.code)

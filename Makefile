@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 
 export VARNA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint format bench-import bench-submit bench-inbox messages clean
+.PHONY: run test lint format bench-import bench-submit bench-inbox bench-national messages clean
 
 # The venv is rebuilt when the dependency pins or the project metadata change.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -62,6 +62,9 @@ bench-submit: $(VENV)/.installed
 
 bench-inbox: $(VENV)/.installed
 	$(PY) bench/inbox.py --no-trial
+
+bench-national: $(VENV)/.installed
+	$(PY) bench/national.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

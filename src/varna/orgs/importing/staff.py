@@ -44,6 +44,7 @@ ROLE_NAMES: dict[str, str] = {
     Role.INVESTIGATOR: "utredare",
     Role.ANALYST: "analytiker",
     Role.AUDITOR: "revisor",
+    Role.COMMITTEE: "nämndledamot",
     Role.ADMIN: "administratör",
 }
 _USERNAME = re.compile(r"[\w.@+-]+")

@@ -1,0 +1,553 @@
+"""Benchmark follow-up at national scale, on PostgreSQL.
+
+Creates a fresh database, migrates it and writes a synthetic country with COPY: 290
+municipalities, each a kommun with nämnder, förvaltningar, avdelningar, enheter and work groups
+(about 50,000 units), headcounts adding up to about 1,000,000 employees, and about 3,000,000
+reported events with their cases spread over ten years. The rollup rows are counted by
+varna.stats.services.tally, the same function the services use, as the events are generated.
+
+Then gunicorn (one sync worker, production settings) answers the dashboard for the whole country
+(an analyst on every municipality) and for one municipality, N times each, one after the other;
+the first request after start is reported as cold. The committee report's PDF for one
+municipality and year is built in this process, and the raw SQL that computes the dashboard's
+figures straight from the reports and cases is timed on the same database: the ratio is our
+overhead against answering from the events themselves.
+
+    .venv/bin/python bench/national.py                 # the full country
+    .venv/bin/python bench/national.py --scale 0.1     # a tenth: a quick look
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth); the database
+varna_bench_national is dropped and created again, and dropped at the end (unless --keep).
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import django
+import psycopg
+
+from common import (
+    create_database,
+    database_url,
+    drop_database,
+    ensure_postgres,
+    free_port,
+    manage,
+    start_gunicorn,
+    stop_gunicorn,
+)
+
+DB_NAME = "varna_bench_national"
+DATABASE_URL = database_url(DB_NAME)
+MUNICIPALITIES = 290
+YEARS = 10
+EVENTS = 3_000_000
+EMPLOYEES = 1_000_000
+# Per municipality: nämnder, each with one förvaltning, avdelningar per förvaltning, enheter per
+# avdelning, and work groups under the first enheter: 1 + 6 + 6 + 24 + 120 + 15 = 172 units.
+NAMNDER, AVDELNINGAR, ENHETER, GROUPS = 6, 4, 5, 15
+TARGETS = {"country": 300.0, "municipality": 50.0}
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+
+def bench_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=DATABASE_URL,
+        DJANGO_SETTINGS_MODULE="varna.settings",
+        VARNA_SECRET_KEY=secrets.token_urlsafe(50),
+        VARNA_HTTPS="0",
+        VARNA_DATA_DIR=str(data_dir),
+        VARNA_STATIC_ROOT=str(data_dir / "static"),
+        VARNA_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        VARNA_LOG_LEVEL="WARNING",
+    )
+    env.pop("VARNA_DEBUG", None)
+    env.pop("VARNA_DEMO", None)
+    return env
+
+
+def columns_of(model, *, with_id: bool = False) -> list:
+    """The model's columns for COPY; the key left to the database unless we give it."""
+    from django.db.models import AutoField, BigAutoField
+
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if with_id or not isinstance(field, AutoField | BigAutoField)
+    ]
+
+
+def row_for(fields: list, values: dict, now: datetime) -> tuple:
+    """A COPY row: the given values, each other column its model default."""
+    from django.db.models import NOT_PROVIDED, JSONField
+
+    row = []
+    for field in fields:
+        if field.attname in values:
+            value = values[field.attname]
+        elif field.name in {"created_at", "updated_at"}:
+            value = now
+        elif field.default is not NOT_PROVIDED:
+            value = field.default() if callable(field.default) else field.default
+        elif field.null:
+            value = None
+        else:
+            value = ""
+        if isinstance(field, JSONField) and value is not None:
+            value = json.dumps(value)
+        row.append(value)
+    return tuple(row)
+
+
+def copy(cur: psycopg.Cursor, model, rows, *, with_id: bool = False) -> int:
+    fields = columns_of(model, with_id=with_id)
+    names = ", ".join(f'"{field.column}"' for field in fields)
+    count = 0
+    with cur.copy(f'COPY "{model._meta.db_table}" ({names}) FROM STDIN') as out:
+        for row in rows:
+            out.write_row(row)
+            count += 1
+    return count
+
+
+def generate(scale: float, seed: int = 2026) -> dict[str, object]:
+    """Write the country; returns the ids the measurements need."""
+    from django.db import connection
+
+    from varna.cases.models import Case
+    from varna.orgs import tree
+    from varna.orgs.models import Headcount, Role, RoleGrant, Unit, User
+    from varna.reporting.models import Report
+    from varna.reporting.taxonomy import SUBFORMS, ActorRelation, Consequence, Place, Situation
+    from varna.stats.models import MonthlyCount
+    from varna.stats.services import tally
+
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    today = now.date()
+    first_day = today - timedelta(days=365 * YEARS)
+    municipalities = max(2, round(MUNICIPALITIES * scale))
+    enheter_total = municipalities * NAMNDER * AVDELNINGAR * ENHETER
+    events_per_enhet = EVENTS * scale / enheter_total * (MUNICIPALITIES * scale / municipalities)
+    staff_per_enhet = EMPLOYEES / (MUNICIPALITIES * NAMNDER * AVDELNINGAR * ENHETER)
+    unit_fields, head_fields = columns_of(Unit, with_id=True), columns_of(Headcount)
+    report_fields, case_fields, count_fields = (
+        columns_of(Report, with_id=True),
+        columns_of(Case, with_id=True),
+        columns_of(MonthlyCount),
+    )
+    forms = {
+        "harassment": 0.5,
+        "threat": 0.33,
+        "violence": 0.05,
+        "damage": 0.08,
+        "corruption": 0.04,
+    }
+    places, situations = Place.values, Situation.values
+    actors, consequences = ActorRelation.values, Consequence.values
+    units: list[tuple] = []
+    heads: list[tuple] = []
+    leaves: list[tuple[int, str]] = []  # (unit id, path) of the units events happen in
+    roots: list[int] = []
+    next_id = 1
+
+    def unit(code: str, name: str, kind: str, parent: tuple[int, str] | None) -> tuple[int, str]:
+        nonlocal next_id
+        pk = next_id
+        next_id += 1
+        path = tree.child_path(parent[1] if parent else "", pk)
+        units.append(
+            row_for(
+                unit_fields,
+                {
+                    "id": pk,
+                    "code": code,
+                    "name": name,
+                    "kind": kind,
+                    "parent_id": parent[0] if parent else None,
+                    "path": path,
+                    "depth": tree.depth(path),
+                    "valid_from": date(2000, 1, 1),
+                },
+                now,
+            )
+        )
+        return pk, path
+
+    for m in range(municipalities):
+        root = unit(f"K{m:03d}", f"Kommun {m}", "kommun", None)
+        roots.append(root[0])
+        for n in range(NAMNDER):
+            namnd = unit(f"K{m:03d}-N{n}", f"Nämnd {n}", "namnd", root)
+            forv = unit(f"K{m:03d}-F{n}", f"Förvaltning {n}", "forvaltning", namnd)
+            for a in range(AVDELNINGAR):
+                avd = unit(f"K{m:03d}-F{n}-A{a}", f"Avdelning {a}", "avdelning", forv)
+                for e in range(ENHETER):
+                    enhet = unit(f"K{m:03d}-F{n}-A{a}-E{e}", f"Enhet {e}", "enhet", avd)
+                    leaves.append(enhet)
+                    size = max(2, round(rng.gauss(staff_per_enhet, staff_per_enhet / 3)))
+                    for year in range(today.year - YEARS, today.year + 1):
+                        heads.append(
+                            row_for(
+                                head_fields,
+                                {"unit_id": enhet[0], "year": year, "employees": size},
+                                now,
+                            )
+                        )
+        for g in range(GROUPS):
+            parent = leaves[-(g % len(leaves) + 1)]
+            unit(f"K{m:03d}-G{g}", f"Arbetsgrupp {g}", "arbetsgrupp", parent)
+
+    with connection.cursor() as django_cursor:
+        cur = django_cursor.cursor  # the psycopg cursor under Django's
+        started = time.perf_counter()
+        copy(cur, Unit, units, with_id=True)
+        cur.execute("SELECT setval(pg_get_serial_sequence('orgs_unit', 'id'), %s)", [next_id])
+        copy(cur, Headcount, heads)
+        reporter = User.objects.create(username="bench.reporter", is_active=False)
+        analyst = User.objects.create(username="bench.analyst")
+        local = User.objects.create(username="bench.local")
+        RoleGrant.objects.bulk_create(
+            [RoleGrant(user=analyst, unit_id=pk, role=Role.ANALYST) for pk in roots]
+            + [RoleGrant(user=local, unit_id=roots[0], role=Role.ANALYST)]
+        )
+        print(
+            f"  {len(units):,} units, {len(heads):,} headcounts"
+            f" in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+
+        days = (today - first_day).days
+        sequence = 0
+        total_events = total_counts = 0
+        report_id = 1
+        started = time.perf_counter()
+        subform_codes = {
+            form: [f"{form}.{code}" for code, _ in items] for form, items in SUBFORMS.items()
+        }
+        for batch_start in range(0, len(leaves), 2_000):
+            batch = leaves[batch_start : batch_start + 2_000]
+            reports, cases, tallies = [], [], []
+            for unit_id, _path in batch:
+                count = max(0, round(rng.gauss(events_per_enhet, events_per_enhet / 4)))
+                for _ in range(count):
+                    occurred = first_day + timedelta(days=rng.randrange(days))
+                    form = rng.choices(list(forms), list(forms.values()))[0]
+                    opened = datetime(occurred.year, occurred.month, occurred.day, 12, tzinfo=UTC)
+                    sequence += 1
+                    routed = form == "corruption" and rng.random() < 0.3
+                    values = {
+                        "id": report_id,
+                        "code": secrets.token_urlsafe(12),
+                        "number": f"B-{sequence:08d}",
+                        "reporter_id": reporter.pk,
+                        "affected_id": reporter.pk,
+                        "unit_id": unit_id,
+                        "idempotency_key": uuid.uuid4(),
+                        "main_form": form,
+                        "subforms": [rng.choice(subform_codes[form])],
+                        "occurred_on": occurred,
+                        "place": rng.choice(places),
+                        "situation": rng.choice([*situations, ""]),
+                        "actor_relation": rng.choice(actors),
+                        "consequences": [rng.choice(consequences)],
+                        "route_to_security": routed,
+                        "description": "Syntetisk händelse.",
+                        "kia_type": "tillbud",
+                        "submitted_at": opened,
+                    }
+                    acknowledged = opened + timedelta(hours=rng.randrange(1, 72))
+                    due = opened + timedelta(hours=24)
+                    serious = rng.random() < 0.15
+                    case = {
+                        "report_id": report_id,
+                        "unit_id": unit_id,
+                        "main_form": form,
+                        "security_routed": routed,
+                        "opened_at": opened,
+                        "state": "closed",
+                        "acknowledge_due_at": due,
+                        "acknowledged_at": acknowledged,
+                        "police_decision": rng.choice(
+                            ["employer_files", "employee_with_help", "no_report", ""]
+                        ),
+                        "serious_reasons": ["threat_to_life"] if serious else [],
+                        "notice_due_at": opened + timedelta(hours=12) if serious else None,
+                        "notice_sent_at": opened + timedelta(hours=rng.randrange(1, 30))
+                        if serious
+                        else None,
+                        "decision_influenced": rng.choice(["yes", "no", "unsure", ""]),
+                        "closed_at": acknowledged + timedelta(days=20),
+                    }
+                    reports.append(row_for(report_fields, values, now))
+                    cases.append(row_for(case_fields, case, now))
+                    tallies.append(
+                        {
+                            **{
+                                key: values[key]
+                                for key in (
+                                    "unit_id",
+                                    "occurred_on",
+                                    "main_form",
+                                    "situation",
+                                    "route_to_security",
+                                    "subforms",
+                                    "place",
+                                    "actor_relation",
+                                    "consequences",
+                                )
+                            },
+                            **{
+                                f"case__{key}": case[key]
+                                for key in (
+                                    "opened_at",
+                                    "acknowledged_at",
+                                    "acknowledge_due_at",
+                                    "police_decision",
+                                    "serious_reasons",
+                                    "notice_due_at",
+                                    "notice_sent_at",
+                                    "decision_influenced",
+                                )
+                            },
+                            "has_measures": rng.random() < 0.8,
+                        }
+                    )
+                    report_id += 1
+            total_events += copy(cur, Report, reports, with_id=True)
+            copy(cur, Case, cases, with_id=True)
+            counted = tally(tallies)
+            total_counts += copy(
+                cur,
+                MonthlyCount,
+                (
+                    row_for(
+                        count_fields,
+                        {
+                            "unit_id": key[0],
+                            "month": key[1],
+                            "form": key[2],
+                            "situation": key[3],
+                            "security_routed": key[4],
+                            **columns,
+                        },
+                        now,
+                    )
+                    for key, columns in counted.items()
+                ),
+            )
+            print(
+                f"  {total_events:,} events, {total_counts:,} rollup rows,"
+                f" {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('reporting_report', 'id'), %s)", [report_id]
+        )
+        cur.execute("ANALYZE")
+    return {
+        "analyst": analyst.pk,
+        "local": local.pk,
+        "root_code": "K000",
+        "units": len(units),
+        "employees": sum(row[[f.attname for f in head_fields].index("employees")] for row in heads)
+        // (YEARS + 1),
+        "events": total_events,
+        "rollup_rows": total_counts,
+    }
+
+
+def session_cookie(user_id: int) -> str:
+    from django.conf import settings
+    from django.test import Client
+
+    from varna.orgs.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(pk=user_id))
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def time_pages(port: int, cookie: str, path: str, requests: int) -> tuple[float, list[float], int]:
+    headers = {"Host": f"127.0.0.1:{port}", "Cookie": f"sessionid={cookie}"}
+    latencies, status = [], 0
+    for _ in range(requests + 1):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append((time.perf_counter() - started) * 1000)
+        status = response.status
+        conn.close()
+    return latencies[0], latencies[1:], status
+
+
+RAW_SQL = """
+SELECT date_trunc('month', r.occurred_on) AS month, r.main_form, r.situation,
+       count(*) AS events,
+       count(*) FILTER (WHERE r.place = 'office') AS office,
+       count(*) FILTER (WHERE r.actor_relation = 'client') AS client,
+       count(*) FILTER (WHERE r.consequences ? 'fear') AS fear,
+       count(*) FILTER (WHERE r.subforms ? 'threat.direct') AS direct,
+       count(*) FILTER (WHERE c.acknowledged_at <= c.acknowledge_due_at) AS ack_in_time,
+       sum(extract(epoch FROM c.acknowledged_at - c.opened_at) / 60) AS ack_minutes,
+       count(*) FILTER (WHERE c.police_decision = 'employer_files') AS police,
+       count(*) FILTER (WHERE c.serious_reasons <> '[]'::jsonb) AS serious,
+       count(*) FILTER (WHERE c.decision_influenced = 'yes') AS influenced
+FROM reporting_report r
+JOIN cases_case c ON c.report_id = r.id
+JOIN orgs_unit u ON u.id = r.unit_id
+WHERE u.path >= %(low)s AND u.path < %(high)s
+  AND r.occurred_on >= %(first)s AND r.occurred_on < %(end)s
+GROUP BY 1, 2, 3
+"""
+RAW_UNITS = """
+SELECT substr(u.path, 1, %(child)s), substr(u.path, 1, %(child)s + 8), count(*)
+FROM reporting_report r JOIN orgs_unit u ON u.id = r.unit_id
+WHERE u.path >= %(low)s AND u.path < %(high)s
+  AND r.occurred_on >= %(first)s AND r.occurred_on < %(end)s
+GROUP BY 1, 2
+"""
+
+
+def raw_sql_ms(low: str, high: str, child: int, first: date, end: date, runs: int = 5) -> float:
+    """The median time of the raw SQL that answers the dashboard's figures from the events."""
+    from django.db import connection
+
+    params = {"low": low, "high": high, "child": child, "first": first, "end": end}
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(runs):
+            started = time.perf_counter()
+            cursor.execute(RAW_SQL, params)
+            cursor.fetchall()
+            cursor.execute(RAW_UNITS, params)
+            cursor.fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def p(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", type=float, default=1.0, help="share of the full country")
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    ensure_postgres()
+    create_database(DB_NAME)
+    data_dir = Path(tempfile.mkdtemp(prefix="varna-bench-national-"))
+    env = bench_env(data_dir)
+    os.environ.update(env)
+    print(f"# Follow-up at national scale (scale {args.scale:g})", flush=True)
+    manage(env, "migrate", "--no-input", "-v", "0")
+    manage(env, "collectstatic", "--no-input", "-v", "0")
+    django.setup()
+    started = time.perf_counter()
+    world = generate(args.scale)
+    print(f"Generated in {time.perf_counter() - started:.0f} s: {world}", flush=True)
+
+    from varna.orgs import tree
+    from varna.orgs.models import Unit, User
+    from varna.stats import committee, selectors
+    from varna.stats.models import ReportJob
+    from varna.stats.periods import period_of
+
+    today = date.today()
+    year = period_of("year", date(today.year - 1, 6, 1))
+    root = Unit.objects.get(code=world["root_code"])
+    port = free_port()
+    server = start_gunicorn(env, port, data_dir / "gunicorn.log", workers=1, timeout=300)
+    results = []
+    try:
+        pages = [
+            ("country", world["analyst"], f"/uppfoljning/?period=year&month={year.param}"),
+            ("municipality", world["local"], f"/uppfoljning/?period=year&month={year.param}"),
+        ]
+        for name, user_id, path in pages:
+            cold, warm, status = time_pages(port, session_cookie(user_id), path, args.requests)
+            results.append((name, status, cold, p(warm, 0.5), p(warm, 0.95)))
+    finally:
+        stop_gunicorn(server)
+
+    raw = {
+        "country": raw_sql_ms("0", "9", tree.SEGMENT, year.first, year.end),
+        "municipality": raw_sql_ms(
+            root.path, tree.successor(root.path), 2 * tree.SEGMENT, year.first, year.end
+        ),
+    }
+    # The committee report of one municipality and year, built as the task builds it.
+    job = ReportJob.objects.create(
+        owner=User.objects.get(pk=world["local"]),
+        query=f"unit={root.code}&period=year&month={year.param}",
+        title="bench",
+    )
+    started = time.perf_counter()
+    pdf = committee.build(job, lambda done: None)
+    pdf_ms = (time.perf_counter() - started) * 1000
+    # The dashboard's own selector in this process, for the overhead beside the raw SQL.
+    chosen = selectors.Chosen(period=year, unit=root)
+    local = User.objects.get(pk=world["local"])
+    selector_times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        selectors.dashboard(local, chosen)
+        selector_times.append((time.perf_counter() - started) * 1000)
+
+    print()
+    print(
+        f"Units {world['units']:,}, employees {world['employees']:,},"
+        f" events {world['events']:,}, rollup rows {world['rollup_rows']:,}"
+    )
+    print(f"Period: the year {year.label}, {args.requests} requests per page, one gunicorn worker")
+    print()
+    print(
+        "| page | status | cold ms | warm p50 ms | warm p95 ms | target p95 | raw SQL ms"
+        " | p50 / raw |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name, status, cold, p50, p95 in results:
+        verdict = "ok" if p95 <= TARGETS[name] else "MISSED"
+        print(
+            f"| {name} | {status} | {cold:.0f} | {p50:.0f} | {p95:.0f}"
+            f" | {TARGETS[name]:.0f} ({verdict}) | {raw[name]:.0f} | {p50 / raw[name]:.2f} |"
+        )
+    print()
+    print(
+        "Dashboard selector alone, one municipality: median"
+        f" {statistics.median(selector_times):.0f} ms"
+    )
+    print(
+        f"Committee report PDF, one municipality and year: {pdf_ms:.0f} ms,"
+        f" {len(pdf) / 1024:.0f} kB"
+    )
+    if not args.keep:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(DB_NAME)
+
+
+if __name__ == "__main__":
+    main()

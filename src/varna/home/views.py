@@ -15,6 +15,7 @@ from varna.orgs.models import Role
 from varna.reporting import selectors as reporting_selectors
 from varna.reporting.models import Notification
 from varna.risk import selectors as risk_selectors
+from varna.stats import access as stats_access
 from varna.yearplan import selectors as yearplan_selectors
 
 
@@ -45,6 +46,8 @@ def start(request: HttpRequest) -> HttpResponse:
         )
     if case_access.may_use_inbox(user):
         context["case_counts"] = case_selectors.counts(user)
+    if access.can(user, Action.VIEW_STATS):
+        context["follow_up_tops"] = stats_access.tops(user)
     today = timezone.localdate()
     context["today"] = today
     if access.can(user, Action.MANAGE_RISK):

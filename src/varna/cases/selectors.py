@@ -43,7 +43,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: COUNT_CAP + 1].count()  # type: ignore[attr-defined]
+        # Unordered: how many of the first COUNT_CAP + 1 rows there are does not depend on
+        # their order, and without one the database may read the cheapest index that
+        # answers the filter rather than walk the list's sort order.
+        counted = self.object_list.order_by()[: COUNT_CAP + 1].count()  # type: ignore[attr-defined]
         if counted > COUNT_CAP:
             self.capped = True
             return COUNT_CAP

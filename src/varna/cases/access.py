@@ -51,13 +51,27 @@ def visible_cases(user: AnyUser) -> QuerySet[Case]:
     """Every case the user may open in any capacity."""
     if not user.is_authenticated:
         return Case.objects.none()
+    # Built once per request and roles, like the role cache: the inbox asks for the list, its
+    # count and the headline. Each caller gets its own copy, never rows another one fetched.
+    key = (user.pk, tuple(access.role_paths(user)))
+    cached: tuple[Any, QuerySet[Case]] | None = user.__dict__.get("_varna_visible_cases")
+    if cached is None or cached[0] != key:
+        cached = (key, _visible_cases(user))
+        user.__dict__["_varna_visible_cases"] = cached
+    return cached[1].all()
+
+
+def _visible_cases(user: AnyUser) -> QuerySet[Case]:
     line = _in_units(user, Action.VIEW_CASE, Action.VIEW_SUPPORT)
     security = _in_units(user, Action.VIEW_SECURITY_REPORT)
     query = (line & Q(security_routed=False)) | (security & SECURITY_CASES)
     for role in ASSIGNABLE:
+        tops = _role_tops(user, role)
+        if not tops:
+            continue  # no such role: its assignments no longer count
         # An assignment counts while the person still holds the role over the case's unit.
         covered = Q(pk__in=[])
-        for path in _role_tops(user, role):
+        for path in tops:
             covered |= tree.subtree_q(path, "unit__path")
         assigned = Assignment.objects.filter(user=user.pk, role=role).values("case")
         query |= covered & Q(pk__in=assigned)

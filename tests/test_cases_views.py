@@ -222,3 +222,43 @@ def test_closed_cases_list_newest_first_by_default(cast):
     )
     # The page shows the same first case as the selector sorted newest first.
     assert html.index(rows[0].number) < html.index(rows[-1].number)
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {},
+        {"view": "closed", "form": "threat", "sort": "-opened", "serious": "on"},
+        {"view": "nope", "sort": "<b>", "unit": "A\"<&>'", "number": "2026-0001"},
+        {"unit": "x" * 60, "number": "9" * 50, "serious": ""},
+    ],
+)
+def test_the_inbox_filter_widgets_write_what_django_templates_would(data, language):
+    """The inbox's hand-written widgets give the same markup, in the same field wrapper, as
+    Django's own widgets rendered through their templates."""
+    from django import forms as django_forms
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from varna.cases import forms, widgets
+
+    stock = {
+        widgets.Select: django_forms.Select,
+        widgets.TextInput: django_forms.TextInput,
+        widgets.CheckboxInput: django_forms.CheckboxInput,
+    }
+
+    def rendered(form: django_forms.Form) -> str:
+        if data is not None:
+            form.is_valid()
+        return "".join(render_to_string("includes/field.html", {"field": f}) for f in form)
+
+    with translation.override(language):
+        fast = forms.InboxForm(data)
+        slow = forms.InboxForm(data)
+        for field in slow.fields.values():
+            field.widget.__class__ = stock[type(field.widget)]
+        assert rendered(fast) == rendered(slow)
+        assert {type(field.widget) for field in fast.fields.values()} <= set(stock)

@@ -117,8 +117,10 @@ class AmongUnits(Lookup):  # type: ignore[type-arg]
         if not keys:
             raise EmptyResultSet
         if connection.vendor == "postgresql":
+            # Written as an array literal here: the driver would inspect every element.
             array_type = self.lhs.output_field.db_type(connection)
-            return f"{lhs} = ANY(%s::{array_type}[])", (*lhs_params, keys)
+            literal = "{" + ",".join(map(str, keys)) + "}"
+            return f"{lhs} = ANY(%s::{array_type}[])", (*lhs_params, literal)
         return f"{lhs} IN ({', '.join(['%s'] * len(keys))})", (*lhs_params, *keys)
 
 

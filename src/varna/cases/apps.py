@@ -1,5 +1,13 @@
+import contextlib
+
 from django.apps import AppConfig
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
+
+# The inbox is the page case handlers open first and most; compiling its templates is work
+# for each process once, so it is done when the process starts rather than in someone's
+# first request.
+INBOX_TEMPLATES = ["cases/inbox.html", "base.html", "includes/field.html"]
 
 
 class CasesConfig(AppConfig):
@@ -8,3 +16,15 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from varna.cases import access, receivers  # noqa: F401  (registers models and hooks)
+
+        compile_templates(INBOX_TEMPLATES)
+
+
+def compile_templates(names: list[str]) -> None:
+    """Put the templates in the template engine's cache. A broken one is left for its page to
+    report, so that it cannot stop a process (a migration, the task worker) from starting."""
+    from django.template.loader import get_template
+
+    for name in names:
+        with contextlib.suppress(TemplateDoesNotExist, TemplateSyntaxError):
+            get_template(name)

@@ -224,6 +224,32 @@ def test_closed_cases_list_newest_first_by_default(cast):
     assert html.index(rows[0].number) < html.index(rows[-1].number)
 
 
+def both_ways(make) -> tuple[str, str]:
+    """A form's fields as the page shows them, widgets written by varna.cases.rendering and
+    by Django's own widget templates."""
+    from django.template.loader import render_to_string
+
+    from varna.cases import rendering
+
+    pages = []
+    for renderer in [rendering.RENDERER, None]:
+        form = make()
+        if renderer is not None:
+            form.renderer = renderer
+        form.is_bound and form.is_valid()
+        pages.append(
+            "".join(str(field) for field in form.hidden_fields())
+            + "".join(
+                render_to_string("includes/field.html", {"field": field})
+                for field in form.visible_fields()
+            )
+        )
+    return pages[0], pages[1]
+
+
+JUNK = "<b>\"x\" & 'y'</b>"
+
+
 @pytest.mark.parametrize("language", ["sv", "en"])
 @pytest.mark.parametrize(
     "data",
@@ -231,34 +257,45 @@ def test_closed_cases_list_newest_first_by_default(cast):
         None,
         {},
         {"view": "closed", "form": "threat", "sort": "-opened", "serious": "on"},
-        {"view": "nope", "sort": "<b>", "unit": "A\"<&>'", "number": "2026-0001"},
+        {"view": "nope", "sort": "<b>", "unit": JUNK, "number": "2026-0001"},
         {"unit": "x" * 60, "number": "9" * 50, "serious": ""},
     ],
 )
 def test_the_inbox_filter_widgets_write_what_django_templates_would(data, language):
-    """The inbox's hand-written widgets give the same markup, in the same field wrapper, as
-    Django's own widgets rendered through their templates."""
-    from django import forms as django_forms
-    from django.template.loader import render_to_string
     from django.utils import translation
 
-    from varna.cases import forms, widgets
-
-    stock = {
-        widgets.Select: django_forms.Select,
-        widgets.TextInput: django_forms.TextInput,
-        widgets.CheckboxInput: django_forms.CheckboxInput,
-    }
-
-    def rendered(form: django_forms.Form) -> str:
-        if data is not None:
-            form.is_valid()
-        return "".join(render_to_string("includes/field.html", {"field": f}) for f in form)
+    from varna.cases import forms
 
     with translation.override(language):
-        fast = forms.InboxForm(data)
-        slow = forms.InboxForm(data)
-        for field in slow.fields.values():
-            field.widget.__class__ = stock[type(field.widget)]
-        assert rendered(fast) == rendered(slow)
-        assert {type(field.widget) for field in fast.fields.values()} <= set(stock)
+        fast, django_own = both_ways(lambda: forms.InboxForm(data))
+    assert fast == django_own
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_case_page_widgets_write_what_django_templates_would(cast, language):
+    """Every step's form, empty, refused and with odd input, and the small update forms."""
+    from django.utils import translation
+
+    from varna.cases import forms, views
+
+    case = case_for(cast)
+    services.offer_support(
+        case, by=cast["forste"], kind="talk", offered_on=timezone.localdate(), note=""
+    )
+    with translation.override(language):
+        for name, step in views.STEPS.items():
+            form = step.form(case, None)
+            odd = {key: JUNK for key in form.fields} | {
+                key: ["1", JUNK] for key in ["causes", "reasons", "other_forms"]
+            }
+            for data in [None, {}, odd]:
+                fast, django_own = both_ways(lambda step=step, data=data: step.form(case, data))
+                assert fast == django_own, (name, data)
+        updates = [
+            forms.MeasureUpdateForm(initial={"item": 1, "status": "planned"}),
+            forms.SupportUpdateForm(initial={"item": 2, "given_on": date(2026, 1, 2)}),
+        ]
+        for form in updates:
+            fast, django_own = both_ways(lambda form=form: type(form)(initial=form.initial))
+            assert fast == django_own

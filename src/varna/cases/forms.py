@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from varna.cases import rules, widgets
+from varna.cases import rules
 from varna.cases.models import (
     ActorDetails,
     Case,
@@ -301,17 +301,15 @@ class AnswerForm(forms.ModelForm[SafetyRequest]):
 class InboxForm(forms.Form):
     """The inbox's filters, read from the URL so a view can be shared; bad values fall back."""
 
-    # Shown on every inbox page: widgets that write their markup without templates.
-    view = forms.ChoiceField(label=_("Show"), required=False, choices=[], widget=widgets.Select)
-    form = forms.ChoiceField(label=_("Form"), required=False, choices=[], widget=widgets.Select)
+    view = forms.ChoiceField(label=_("Show"), required=False, choices=[])
+    form = forms.ChoiceField(label=_("Form"), required=False, choices=[])
     unit = forms.CharField(
         label=_("Unit code"),
         required=False,
         max_length=40,
         help_text=_("Narrows to the unit and everything below it."),
-        widget=widgets.TextInput,
     )
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[], widget=widgets.Select)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -331,9 +329,5 @@ class InboxForm(forms.Form):
         ]
         self.fields["form"].choices = [("", _("All forms")), *Form.choices]  # type: ignore[attr-defined]
 
-    serious = forms.BooleanField(
-        label=_("Only possibly serious events"), required=False, widget=widgets.CheckboxInput
-    )
-    number = forms.CharField(
-        label=_("Report number"), required=False, max_length=12, widget=widgets.TextInput
-    )
+    serious = forms.BooleanField(label=_("Only possibly serious events"), required=False)
+    number = forms.CharField(label=_("Report number"), required=False, max_length=12)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from varna.cases import access, forms, rules, selectors, services
+from varna.cases import access, forms, rendering, rules, selectors, services
 from varna.cases.access import COMMENTS, HANDLERS, SEES_ACTOR, SEES_CONTENT, SEES_SUPPORT, Capacity
 from varna.cases.models import ActorDetails, Case, Cause, Measure, State, Support
 from varna.orgs import access as org_access
@@ -295,6 +295,7 @@ def _page(
         step_forms[bound[0]] = bound[1]
     for name, form in step_forms.items():
         form.auto_id = f"{name}-%s"  # several forms on one page: ids stay unique
+        form.renderer = rendering.RENDERER
     measures = list(case.measures.select_related("owner")) if role in SEES_CONTENT else []
     supports = list(case.supports.all()) if role in SEES_SUPPORT else []
     item_forms = _item_forms(measures, supports, bound) if role in HANDLERS else {}
@@ -374,6 +375,7 @@ def _item_forms(
             found[kind, int(item)] = bound[1]
     for (kind, pk), form in found.items():
         form.auto_id = f"{kind}{pk}-%s"
+        form.renderer = rendering.RENDERER
     return found
 
 
@@ -447,7 +449,7 @@ def police_draft(request: HttpRequest, code: str) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     if not access.may_use_inbox(request.user):
         raise Http404
-    form = forms.InboxForm(request.GET or None)
+    form = forms.InboxForm(request.GET or None, renderer=rendering.RENDERER)
     chosen = selectors.InboxFilter()
     if form.is_valid():
         data = form.cleaned_data

@@ -4,10 +4,16 @@ from django.apps import AppConfig
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
 
-# The inbox is the page case handlers open first and most; compiling its templates is work
-# for each process once, so it is done when the process starts rather than in someone's
-# first request.
-INBOX_TEMPLATES = ["cases/inbox.html", "base.html", "includes/field.html"]
+# The inbox and the case page are what case handlers open first and most; compiling their
+# templates is work for each process once, so it is done when the process starts rather than
+# in someone's first request.
+PAGE_TEMPLATES = [
+    "base.html",
+    "includes/field.html",
+    "cases/inbox.html",
+    "cases/case_detail.html",
+    "cases/includes/step_form.html",
+]
 
 
 class CasesConfig(AppConfig):
@@ -17,7 +23,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from varna.cases import access, receivers  # noqa: F401  (registers models and hooks)
 
-        compile_templates(INBOX_TEMPLATES)
+        compile_templates(PAGE_TEMPLATES)
 
 
 def compile_templates(names: list[str]) -> None:

@@ -109,6 +109,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Querysets read with iterator() (the choices of every select) are a few rows: one plain
+    # query, not a server-side cursor declared, fetched and closed each time.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the task worker use the file at the same time.
     DATABASES["default"]["OPTIONS"] = {

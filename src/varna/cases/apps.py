@@ -13,6 +13,7 @@ PAGE_TEMPLATES = [
     "cases/inbox.html",
     "cases/case_detail.html",
     "cases/includes/step_form.html",
+    "includes/step_form.html",
 ]
 
 

@@ -31,20 +31,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = {"rows": 4}
 
 
-class _FetchedChoices(forms.models.ModelChoiceIterator):
-    """Django's own choices, read with one plain query: its iterator() would open a
-    server-side cursor on PostgreSQL (declare, fetch, close) for a list of a few names."""
-
-    def __iter__(self) -> Any:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
-            yield self.choice(obj)
-
-
 class PersonChoiceField(forms.ModelChoiceField[User]):
-    iterator = _FetchedChoices
-
     def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.get_username()
 

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from varna.cases import access, forms, rendering, rules, selectors, services
+from varna.cases import access, forms, rules, selectors, services
 from varna.cases.access import COMMENTS, HANDLERS, SEES_ACTOR, SEES_CONTENT, SEES_SUPPORT, Capacity
 from varna.cases.models import ActorDetails, Case, Cause, Measure, State, Support
+from varna.core.forms import show_refusal
 from varna.orgs import access as org_access
 from varna.orgs.access import Action
 from varna.orgs.models import Unit, User
@@ -258,15 +259,6 @@ NEXT_LABELS = {
 }
 
 
-def _attach(form: django_forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's refusal on the form: next to the field it names, else above it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _part(role: Capacity) -> str:
     if role in SEES_ACTOR:
         return "case+actor"
@@ -295,7 +287,6 @@ def _page(
         step_forms[bound[0]] = bound[1]
     for name, form in step_forms.items():
         form.auto_id = f"{name}-%s"  # several forms on one page: ids stay unique
-        form.renderer = rendering.RENDERER
     measures = list(case.measures.select_related("owner")) if role in SEES_CONTENT else []
     supports = list(case.supports.all()) if role in SEES_SUPPORT else []
     item_forms = _item_forms(measures, supports, bound) if role in HANDLERS else {}
@@ -375,7 +366,6 @@ def _item_forms(
             found[kind, int(item)] = bound[1]
     for (kind, pk), form in found.items():
         form.auto_id = f"{kind}{pk}-%s"
-        form.renderer = rendering.RENDERER
     return found
 
 
@@ -391,7 +381,7 @@ def case_step(request: HttpRequest, code: str, step: str) -> HttpResponse:
         try:
             chosen.run(case, request.user, form)  # type: ignore[arg-type]
         except ValidationError as error:
-            _attach(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, str(chosen.done))
             return redirect("cases:detail", code=code)
@@ -449,7 +439,7 @@ def police_draft(request: HttpRequest, code: str) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     if not access.may_use_inbox(request.user):
         raise Http404
-    form = forms.InboxForm(request.GET or None, renderer=rendering.RENDERER)
+    form = forms.InboxForm(request.GET or None)
     chosen = selectors.InboxFilter()
     if form.is_valid():
         data = form.cleaned_data
@@ -538,7 +528,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 demand=form.cleaned_data["demand"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Your request is recorded and the managers are told."))
             return redirect("cases:request", code=made.code)
@@ -573,7 +563,7 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
                 answer=form.cleaned_data["answer"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Your answer is recorded."))
             return redirect("cases:request", code=item.code)

@@ -4,20 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('yearplan', '0002_default_templates'),
+        ("yearplan", "0002_default_templates"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='activity',
-            name='responsible_role',
-            field=models.CharField(choices=[('employee', 'employee'), ('manager', 'manager'), ('safety_rep', 'safety representative'), ('hr', 'HR'), ('security', 'security coordinator'), ('investigator', 'investigator'), ('analyst', 'analyst'), ('auditor', 'auditor'), ('committee', 'committee member'), ('admin', 'administrator')], default='manager', max_length=20, verbose_name='responsible role'),
+            model_name="activity",
+            name="responsible_role",
+            field=models.CharField(
+                choices=[
+                    ("employee", "employee"),
+                    ("manager", "manager"),
+                    ("safety_rep", "safety representative"),
+                    ("hr", "HR"),
+                    ("security", "security coordinator"),
+                    ("investigator", "investigator"),
+                    ("analyst", "analyst"),
+                    ("auditor", "auditor"),
+                    ("committee", "committee member"),
+                    ("admin", "administrator"),
+                ],
+                default="manager",
+                max_length=20,
+                verbose_name="responsible role",
+            ),
         ),
         migrations.AlterField(
-            model_name='activitytemplate',
-            name='responsible_role',
-            field=models.CharField(choices=[('employee', 'employee'), ('manager', 'manager'), ('safety_rep', 'safety representative'), ('hr', 'HR'), ('security', 'security coordinator'), ('investigator', 'investigator'), ('analyst', 'analyst'), ('auditor', 'auditor'), ('committee', 'committee member'), ('admin', 'administrator')], default='manager', max_length=20, verbose_name='responsible role'),
+            model_name="activitytemplate",
+            name="responsible_role",
+            field=models.CharField(
+                choices=[
+                    ("employee", "employee"),
+                    ("manager", "manager"),
+                    ("safety_rep", "safety representative"),
+                    ("hr", "HR"),
+                    ("security", "security coordinator"),
+                    ("investigator", "investigator"),
+                    ("analyst", "analyst"),
+                    ("auditor", "auditor"),
+                    ("committee", "committee member"),
+                    ("admin", "administrator"),
+                ],
+                default="manager",
+                max_length=20,
+                verbose_name="responsible role",
+            ),
         ),
     ]

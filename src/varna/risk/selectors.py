@@ -174,13 +174,20 @@ def events_since(
     for form, situation, place, count in grouped:
         forms[form] += count
         contexts[_context(situation, place)] += count
-    form_figures, total = suppression.breakdown(
-        {form: forms.get(form, 0) for form in Form.values}, reveal=reveal
-    )
-    context_keys = [*RiskSituation.values, UNSPECIFIED]
-    context_figures, _total = suppression.breakdown(
-        {key: contexts.get(key, 0) for key in context_keys if key != RiskSituation.OTHER},
+    context_keys = [key for key in RiskSituation.values if key != RiskSituation.OTHER]
+    # Both tables split the same total, so they are hidden together.
+    shown = suppression.group(
+        sum(forms.values()),
+        {
+            "form": {form: forms.get(form, 0) for form in Form.values},
+            "context": {key: contexts.get(key, 0) for key in [*context_keys, UNSPECIFIED]},
+        },
         reveal=reveal,
+    )
+    form_figures, context_figures, total = (
+        shown.tables["form"],
+        shown.tables["context"],
+        shown.total,
     )
     labels = dict(RiskSituation.choices) | {UNSPECIFIED: _("Not stated")}
     uncovered = []

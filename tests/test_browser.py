@@ -607,3 +607,43 @@ def test_every_year_plan_page_is_accessible(page, site, language):
     log_in(page, site, "analytiker")
     page.goto(f"{site}/arsplan/")
     assert_accessible(page)
+
+
+@pytest.mark.parametrize(
+    ("username", "paths"),
+    [
+        (
+            "forvaltningschef",
+            [
+                "/uppfoljning/",
+                "/uppfoljning/?unit=DEMO-FSE&period=quarter&form=threat&form=violence",
+                "/uppfoljning/?unit=NOPE&period=x&month=2026-13",
+            ],
+        ),
+        ("analytiker", ["/uppfoljning/", "/uppfoljning/?unit=DEMO-IFO&period=rolling"]),
+        ("namnd", ["/uppfoljning/", "/uppfoljning/?unit=DEMO-FSE1"]),
+    ],
+)
+def test_every_follow_up_page_is_accessible(page, site, username, paths):
+    from tests.test_reporting import run_worker
+
+    log_in(page, site, username)
+    for path in paths:
+        page.goto(site + path)
+        assert page.locator("svg[role='img']").first.is_visible()
+        assert_accessible(page)
+    page.get_by_role("button", name="English").click()
+    assert_accessible(page)
+    if username != "forvaltningschef":
+        return
+    # The committee report: queued, built by the worker, then ready to download.
+    page.get_by_role("button", name="Make a committee report (PDF)").click()
+    page.get_by_role("progressbar").wait_for()
+    assert_accessible(page)
+    run_worker()
+    # The page notices by itself, without a reload.
+    page.get_by_text("The report is ready.").wait_for()
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the PDF").click()
+    assert download.value.suggested_filename.endswith(".pdf")

@@ -340,10 +340,10 @@ def test_the_committee_report_is_built_in_the_background_with_its_charts(cast):
         response = client.post(reverse("stats:report_new"), {"period": "year"})
     job = ReportJob.objects.get(code=response["Location"].rstrip("/").split("/")[-1])
     waiting = client.get(response["Location"])
-    assert 'http-equiv="refresh"' in waiting.text
+    assert "data-progress-poll" in waiting.text and "progress.js" in waiting.text
     run_worker()
     done = client.get(response["Location"])
-    assert 'http-equiv="refresh"' not in done.text
+    assert "data-progress-poll" not in done.text
     pdf = client.get(reverse("stats:report_pdf", args=[job.code]))
     assert pdf["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)

@@ -194,5 +194,5 @@ class RespondForm(forms.Form):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Needed if you disagree: say what with."),
+        help_text=_("Needed if you disagree: say what you disagree with."),
     )

@@ -80,6 +80,10 @@ def page(browser, site):
         ),
     )
     yield page
+    # Let requests still in flight (an autosave, a keep-alive) finish: the test database is
+    # emptied next, and SQLite refuses while the live server holds a table.
+    for open_page in context.pages:
+        open_page.wait_for_load_state("networkidle")
     # Closing a page autosaves the report draft; drop those requests so that they do not
     # reach the live server while the test database is being emptied.
     context.route("**/rapportera/utkast/", lambda route: route.abort())

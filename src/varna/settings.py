@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "varna.core.middleware.NulBytesMiddleware",
 ]
 
 ROOT_URLCONF = "varna.urls"

@@ -33,7 +33,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         # this year and the top of the user's scope.
         if form.is_valid():
             year = form.cleaned_data["ar"] or year
-        code = (form.data.get("enhet") or "").strip()
+        # Only a code the form accepted is looked up (not one too long or with a NUL byte).
+        code = form.cleaned_data.get("enhet", "") if "enhet" not in form.errors else ""
         if code:
             found = access.yearplan_unit(request.user, code)
             if found is None:

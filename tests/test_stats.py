@@ -378,3 +378,66 @@ def test_own_events_of_a_unit_count_in_its_table(cast):
 
 def test_timezone_is_local(cast):
     assert timezone.localdate() == TODAY
+
+
+# The subtree rollup --------------------------------------------------------------------------
+
+
+def assert_subtrees_are_the_sum_of_the_base_rollup():
+    from varna.stats.models import SUBTREE_DEPTH, SubtreeMonthlyCount
+
+    def key(row):
+        return tuple(sorted((k, v) for k, v in row.items() if k != "id"))
+
+    expected = []
+    for depth in range(SUBTREE_DEPTH + 1):
+        objects = services._subtree_objects(MonthlyCount.objects.all(), (depth + 1) * tree.SEGMENT)
+        expected += [
+            key({f.attname: getattr(o, f.attname) for f in o._meta.fields}) for o in objects
+        ]
+    stored = [key(row) for row in SubtreeMonthlyCount.objects.values()]
+    assert sorted(stored) == sorted(expected)
+    assert stored
+
+
+def test_the_subtree_rollup_follows_new_handled_and_moved_events(cast):
+    assert_subtrees_are_the_sum_of_the_base_rollup()
+    made = report(cast)
+    case_services.acknowledge(Case.objects.get(report=made), by=cast["forste"])
+    assert_subtrees_are_the_sum_of_the_base_rollup()
+    moved_from = (made.unit_id, made.occurred_on)
+    Report.objects.filter(pk=made.pk).update(
+        unit=cast.unit("DEMO-AME"), occurred_on=TODAY - timedelta(days=62)
+    )
+    services.count_event(Report.objects.get(pk=made.pk), moved_from=moved_from)
+    assert_subtrees_are_the_sum_of_the_base_rollup()
+
+
+def test_the_subtree_rollup_follows_units_moved_up_and_down_the_tree(cast):
+    org_services.move_unit(unit=cast.unit("DEMO-FSE3"), new_parent=cast.unit("DEMO-AME"))
+    assert_subtrees_are_the_sum_of_the_base_rollup()
+    # A unit below a root becomes a root, and a root's child goes deeper.
+    org_services.move_unit(unit=cast.unit("DEMO-FSE"), new_parent=None)
+    assert_subtrees_are_the_sum_of_the_base_rollup()
+    org_services.move_unit(unit=cast.unit("DEMO-ALF"), new_parent=cast.unit("DEMO-FSE"))
+    assert_subtrees_are_the_sum_of_the_base_rollup()
+    services.rebuild()
+    assert_subtrees_are_the_sum_of_the_base_rollup()
+
+
+def test_units_from_the_subtree_rollup_equal_a_recount_of_the_events(cast):
+    root = cast.unit("DEMO")
+    chosen = Chosen(period=period_of("year", TODAY - timedelta(days=40)))
+    forms = ["violence", "threat", "harassment", "damage", "corruption"]
+    found = selectors._by_unit_from_subtrees([root], len(root.path), chosen, False, forms)
+    assert found
+    for index, period in enumerate([chosen.period, chosen.period.previous()]):
+        reports = events_of(root, period.first, period.end, line_only=False)
+        for (child, below), counts in found.items():
+            assert child == root.path
+            if below == root.path:
+                expected = sum(1 for r in reports if r.unit.path == root.path)
+            else:
+                expected = sum(1 for r in reports if r.unit.path.startswith(below))
+            assert counts[index] == expected
+        assert sum(counts[index] for counts in found.values()) == len(reports)

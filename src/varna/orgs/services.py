@@ -61,6 +61,9 @@ def move_unit(
         depth=F("depth") + (len(new_path) - len(old_path)) // tree.SEGMENT,
     )
     Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
+    from varna.stats.services import recount_moved  # stats depends on orgs, not the reverse
+
+    recount_moved(old_path=old_path, new_path=new_path)
     # Moving a subtree moves who may see it: it belongs in the security log.
     record_security_event(
         kind=SecurityEvent.Kind.UNIT_MOVED,

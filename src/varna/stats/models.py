@@ -6,6 +6,14 @@ show. A subtree's figures are a range scan on the unit's path joined with these 
 reorganisation (a unit moved in the tree) needs no recount. The rows are written only by
 varna.stats.services.recount, which the services that write reports and cases call; nothing is
 kept up to date in signals or save().
+
+`SubtreeMonthlyCount` is a second, coarser rollup for the pages that cover whole municipalities
+or more: the events of a unit's whole subtree, for the roots of the tree and the units directly
+below them (depth <= SUBTREE_DEPTH), per month, form and routing, with the situations as
+columns. With about one event per unit and month the first rollup compresses nothing; summed
+over a subtree it does (a municipality's month is ~10 rows instead of ~100). It is the sum of
+`MonthlyCount` rows, recomputed from them by the same recount, and again for the subtrees a
+unit leaves and joins when it is moved.
 """
 
 from django.conf import settings
@@ -15,7 +23,14 @@ from django.utils.translation import gettext_lazy as _
 from varna.core.models import TimeStampedModel
 from varna.orgs.models import Unit
 from varna.reporting.models import new_code
-from varna.reporting.taxonomy import SUBFORMS, ActorRelation, Consequence, Form, Place
+from varna.reporting.taxonomy import (
+    SUBFORMS,
+    ActorRelation,
+    Consequence,
+    Form,
+    Place,
+    Situation,
+)
 
 # The counted categories, as rollup columns. Codes are stable (taxonomy.py); a new code is a
 # new column and a migration.
@@ -38,6 +53,11 @@ HANDLING_COLUMNS = [
     "serious_in_time",  # serious, and the notice was sent by its deadline
     "influenced",  # the investigation found that a decision was influenced
 ]
+# Events per situation, for the subtree rollup (which has no situation in its key); the events
+# with no or an unknown situation are the rest.
+SITUATION_COLUMNS = {f"sit_{code}": code for code in Situation.values}
+# The subtree rollup covers the roots (depth 0) and the units directly below them.
+SUBTREE_DEPTH = 1
 COUNT_COLUMNS = [
     "events",
     *SUBFORM_COLUMNS,
@@ -74,6 +94,30 @@ class MonthlyCount(models.Model):
 
 for _column in COUNT_COLUMNS[1:]:
     MonthlyCount.add_to_class(_column, models.PositiveIntegerField(default=0))
+
+
+class SubtreeMonthlyCount(models.Model):
+    """Events of a unit's whole subtree in one month, by form and routing (see the module)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    form = models.CharField(max_length=20, choices=Form.choices)
+    security_routed = models.BooleanField(default=False)
+    events = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "form", "security_routed"], name="subtreecount_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m} {self.form} (subtree): {self.events}"
+
+
+for _column in [*COUNT_COLUMNS[1:], *SITUATION_COLUMNS]:
+    SubtreeMonthlyCount.add_to_class(_column, models.PositiveIntegerField(default=0))
 
 
 class ReportJob(TimeStampedModel):

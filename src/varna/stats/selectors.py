@@ -4,6 +4,10 @@ A dashboard is a handful of grouped queries on `MonthlyCount` joined with the un
 the subtree (by month, form and situation; by the units one and two levels down) and one on
 the headcounts. Every figure then goes through varna.stats.suppression before anything is
 shown, exported or printed: one period's tables as one group, the previous period's as another.
+
+Pages over whole municipalities (or more) read the subtree rollup instead, which has the same
+figures summed per subtree: the country's ~600,000 base rows of two years are ~40,000 there.
+It has no situation in its key, so a page narrowed to some situations reads the base rollup.
 """
 
 from collections import defaultdict
@@ -29,8 +33,11 @@ from varna.stats.models import (
     CONSEQUENCE_COLUMNS,
     COUNT_COLUMNS,
     PLACE_COLUMNS,
+    SITUATION_COLUMNS,
     SUBFORM_COLUMNS,
+    SUBTREE_DEPTH,
     MonthlyCount,
+    SubtreeMonthlyCount,
 )
 from varna.stats.periods import Period
 from varna.stats.suppression import Figure
@@ -165,6 +172,77 @@ def _base(scope: list[Unit], first: date, last: date, chosen: Chosen, reveal: bo
     return rows
 
 
+def _outermost(scope: list[Unit]) -> list[Unit]:
+    """The units of the scope that are not below another one: their subtrees add up."""
+    return [
+        unit
+        for unit in scope
+        if not any(other.path != unit.path and unit.path.startswith(other.path) for other in scope)
+    ]
+
+
+def _subtree_base(
+    units: list[Unit], first: date, last: date, chosen: Chosen, reveal: bool
+) -> QuerySet | None:
+    """The subtree rollup rows of these units, or None where it cannot answer (a unit too
+    deep for it, or a filter on situations it does not key on)."""
+    if chosen.contexts or any(unit.depth > SUBTREE_DEPTH for unit in units):
+        return None
+    rows = SubtreeMonthlyCount.objects.filter(
+        unit__in=[unit.pk for unit in units], month__gte=first, month__lte=last
+    )
+    return rows.filter(security_routed=False) if reveal else rows
+
+
+def _situations(row: dict[str, Any], subtree: bool) -> list[tuple[str, int]]:
+    """(situation, events) of a grouped row of either rollup."""
+    if not subtree:
+        return [(row["situation"], row["events"])]
+    counts = [(code, row[column] or 0) for column, code in SITUATION_COLUMNS.items()]
+    return [*counts, (NOT_STATED, row["events"] - sum(count for _code, count in counts))]
+
+
+def _by_unit_from_subtrees(
+    tops: list[Unit], child: int, chosen: Chosen, reveal: bool, forms: list[str]
+) -> dict[tuple[str, str], tuple[int, int]] | None:
+    """`_by_unit` for tops whose units shown (`child` long) and the units below those are
+    all in the subtree rollup: a unit below counts its subtree; the unit shown its own
+    events, which are its subtree less those of the units below it."""
+    grandchild = child + tree.SEGMENT
+    if chosen.contexts or grandchild // tree.SEGMENT - 1 > SUBTREE_DEPTH:
+        return None
+    period, previous = chosen.period, chosen.period.previous()
+    rows = SubtreeMonthlyCount.objects.filter(
+        scope_q(tops),
+        unit__depth__in=[child // tree.SEGMENT - 1, grandchild // tree.SEGMENT - 1],
+        month__gte=previous.first,
+        month__lte=period.last,
+        form__in=forms,
+    )
+    if reveal:
+        rows = rows.filter(security_routed=False)
+    grouped = (
+        rows.values("unit__path")
+        .annotate(
+            now=Sum("events", filter=Q(month__gte=period.first)),
+            before=Sum("events", filter=Q(month__lt=period.first)),
+        )
+        .order_by()
+    )
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    for row in grouped:
+        path = row["unit__path"]
+        counts = (row["now"] or 0, row["before"] or 0)
+        if len(path) == child:
+            own = found.get((path, path), (0, 0))
+            found[(path, path)] = (own[0] + counts[0], own[1] + counts[1])
+        else:
+            found[(path[:child], path)] = counts
+            own = found.get((path[:child], path[:child]), (0, 0))
+            found[(path[:child], path[:child])] = (own[0] - counts[0], own[1] - counts[1])
+    return found
+
+
 def _by_unit(
     scope: list[Unit], virtual: bool, chosen: Chosen, reveal: bool, forms: list[str]
 ) -> dict[tuple[str, str], tuple[int, int]]:
@@ -175,6 +253,10 @@ def _by_unit(
     for length in sorted({len(unit.path) for unit in scope}):
         tops = [unit for unit in scope if len(unit.path) == length]
         child = length if virtual else length + tree.SEGMENT
+        summed = _by_unit_from_subtrees(_outermost(tops), child, chosen, reveal, forms)
+        if summed is not None:
+            found.update(summed)
+            continue
         rows = (
             _base(tops, previous.first, period.last, chosen, reveal)
             .filter(form__in=forms)
@@ -323,12 +405,20 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     # By month, form and situation, every column: the headline, the time series, the
     # categories and the handling figures all come from these rows.
     columns = ["events", *COUNT_COLUMNS[1:]]
-    rows = list(
-        _base(scope, previous.first, period.last, chosen, reveal)
-        .values("month", "form", "situation")
-        .annotate(**_sums(columns))
-        .order_by()
-    )
+    summed = _subtree_base(_outermost(scope), previous.first, period.last, chosen, reveal)
+    if summed is not None:
+        rows = list(
+            summed.values("month", "form")
+            .annotate(**_sums([*columns, *SITUATION_COLUMNS]))
+            .order_by()
+        )
+    else:
+        rows = list(
+            _base(scope, previous.first, period.last, chosen, reveal)
+            .values("month", "form", "situation")
+            .annotate(**_sums(columns))
+            .order_by()
+        )
     now: dict[str, int] = defaultdict(int)
     by_form_now: dict[str, int] = dict.fromkeys(Form.values, 0)
     by_form_before: dict[str, int] = dict.fromkeys(Form.values, 0)
@@ -342,9 +432,8 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
             continue
         if is_now:
             by_month_now[row["month"]] += row["events"]
-            by_situation[row["situation"] if row["situation"] in by_situation else NOT_STATED] += (
-                row["events"]
-            )
+            for situation, count in _situations(row, summed is not None):
+                by_situation[situation if situation in by_situation else NOT_STATED] += count
             for column in columns:
                 now[column] += row[column] or 0
         else:

@@ -3,18 +3,22 @@
 The rollup (`MonthlyCount`) is recomputed for one unit and month at a time from the reports and
 cases themselves, so a recount is always right however the events changed: the services that
 write reports and cases call `count_event` after every change, and `rebuild` recounts
-everything (after bulk loading, and from `manage.py rebuild_stats`).
+everything (after bulk loading, and from `manage.py rebuild_stats`). The subtree rollup
+(`SubtreeMonthlyCount`) is summed from `MonthlyCount` in the same recount, for the unit's
+ancestors it covers; `recount_moved` redoes it where a unit left and joined the tree.
 """
 
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from varna.cases.models import Case, Measure, PoliceDecision
+from varna.orgs import tree
 from varna.orgs.models import Unit, User
 from varna.reporting.models import ReadLog, Report
 from varna.reporting.taxonomy import Answer
@@ -23,9 +27,12 @@ from varna.stats.models import (
     CONSEQUENCE_COLUMNS,
     COUNT_COLUMNS,
     PLACE_COLUMNS,
+    SITUATION_COLUMNS,
     SUBFORM_COLUMNS,
+    SUBTREE_DEPTH,
     MonthlyCount,
     ReportJob,
+    SubtreeMonthlyCount,
 )
 
 Key = tuple[int, date, str, str, bool]
@@ -141,23 +148,88 @@ def _objects(counted: dict[Key, dict[str, int]]) -> list[MonthlyCount]:
     ]
 
 
+def _subtree_paths(path: str) -> list[str]:
+    """The paths whose subtree rollup counts the events of the unit at `path`."""
+    return tree.ancestor_paths(path)[: SUBTREE_DEPTH + 1]
+
+
+def _lock(unit_ids: Iterable[int]) -> dict[int, str]:
+    """Lock the units and the ancestors whose subtree rollup counts them, in path order (so
+    two recounts wait for each other instead of deadlocking); returns the units' paths."""
+    paths = dict(Unit.objects.filter(pk__in=list(unit_ids)).values_list("pk", "path"))
+    wanted = set(paths.values())
+    for path in paths.values():
+        wanted.update(_subtree_paths(path))
+    # Two recounts in one subtree must not both replace its rows with sums that each miss
+    # the other's event: the lock on the subtree's top makes the second wait.
+    list(
+        Unit.objects.select_for_update(no_key=True)
+        .filter(path__in=sorted(wanted))
+        .order_by("path")
+        .values_list("pk", flat=True)
+    )
+    return paths
+
+
+def _subtree_objects(rows: QuerySet[MonthlyCount], length: int) -> list[SubtreeMonthlyCount]:
+    """The subtree rollup rows summed from these base rows, for the units whose path is
+    `length` long (the base rows' units at that depth or below it)."""
+    # The situations first: after `events` is annotated, "events" names the sum, not the column.
+    sums: dict[str, Any] = {
+        column: Sum("events", filter=Q(situation=code))
+        for column, code in SITUATION_COLUMNS.items()
+    }
+    sums.update({column: Sum(column) for column in COUNT_COLUMNS})
+    grouped = list(
+        rows.filter(unit__depth__gte=length // tree.SEGMENT - 1)
+        .annotate(top=Substr("unit__path", 1, length))
+        .values("top", "month", "form", "security_routed")
+        .annotate(**sums)
+        .order_by()
+    )
+    ids = dict(
+        Unit.objects.filter(path__in={row["top"] for row in grouped}).values_list("path", "pk")
+    )
+    return [
+        SubtreeMonthlyCount(
+            unit_id=ids[row["top"]],
+            **{key: value or 0 for key, value in row.items() if key != "top"},
+        )
+        for row in grouped
+    ]
+
+
+def _recount_subtrees(paths: Iterable[str], month: date | None = None) -> None:
+    """Recompute the subtree rollup of the units at `paths` from the base rollup, for one
+    month or (None) all of them."""
+    for path in paths:
+        rows = MonthlyCount.objects.filter(tree.subtree_q(path, "unit__path"))
+        stored = SubtreeMonthlyCount.objects.filter(unit__path=path)
+        if month is not None:
+            rows, stored = rows.filter(month=month), stored.filter(month=month)
+        stored.delete()
+        SubtreeMonthlyCount.objects.bulk_create(_subtree_objects(rows, len(path)))
+
+
 @transaction.atomic
 def recount(*, unit_id: int, month: date) -> None:
-    """Recompute the rollup of one unit and month from its events."""
+    """Recompute the rollups of one unit and month from its events."""
     month = month_of(month)
-    # One recount of a unit at a time: two reports in the same unit and month must not both
-    # replace the rows with counts that each miss the other's event.
-    Unit.objects.select_for_update(no_key=True).filter(pk=unit_id).exists()
+    path = _lock([unit_id])[unit_id]
     events = Report.objects.filter(
         unit_id=unit_id, occurred_on__gte=month, occurred_on__lt=_next_month(month)
     )
     MonthlyCount.objects.filter(unit_id=unit_id, month=month).delete()
     MonthlyCount.objects.bulk_create(_objects(tally(_event_rows(events))))
+    _recount_subtrees(_subtree_paths(path), month)
 
 
+@transaction.atomic
 def count_event(report: Report, *, moved_from: tuple[int, date] | None = None) -> None:
     """Bring the rollup up to date after the report or its case was written. An event moved
     to another unit or date also recounts where it was (`moved_from`: unit id and date)."""
+    units = [report.unit_id] if moved_from is None else [report.unit_id, moved_from[0]]
+    _lock(units)  # both places at once, in one order, before either is recounted
     recount(unit_id=report.unit_id, month=report.occurred_on)
     if moved_from is not None and (moved_from[0], month_of(moved_from[1])) != (
         report.unit_id,
@@ -172,9 +244,25 @@ def count_case(case: Case) -> None:
 
 
 @transaction.atomic
+def recount_moved(*, old_path: str, new_path: str) -> None:
+    """Recompute the subtree rollup after the unit at `old_path` moved to `new_path` (the
+    base rollup needs nothing: it is per unit, and a subtree is read by path)."""
+    left = [path for path in _subtree_paths(old_path) if path != old_path]
+    moved = Unit.objects.filter(tree.subtree_q(new_path), depth__lte=SUBTREE_DEPTH)
+    paths = sorted({*left, *_subtree_paths(new_path), *moved.values_list("path", flat=True)})
+    list(Unit.objects.select_for_update(no_key=True).filter(path__in=paths).order_by("path"))
+    # Units of the moved subtree that are now too deep for the subtree rollup lose their rows.
+    SubtreeMonthlyCount.objects.filter(
+        tree.subtree_q(new_path, "unit__path"), unit__depth__gt=SUBTREE_DEPTH
+    ).delete()
+    _recount_subtrees(paths)
+
+
+@transaction.atomic
 def rebuild() -> int:
-    """Recount the whole rollup from the events; returns the number of rows written."""
+    """Recount both rollups from the events; returns the number of base rows written."""
     MonthlyCount.objects.all().delete()
+    SubtreeMonthlyCount.objects.all().delete()
     written = 0
     batch: dict[Key, dict[str, int]] = {}
     current_unit = None
@@ -192,7 +280,41 @@ def rebuild() -> int:
             else:
                 batch[key] = columns
     MonthlyCount.objects.bulk_create(_objects(batch), batch_size=2_000)
+    rebuild_subtrees()
     return written + len(batch)
+
+
+def rebuild_subtrees() -> None:
+    """Sum the whole base rollup into the subtree rollup, in the database: the same sums as
+    `_subtree_objects` (the tests compare them), without a round trip per row, for after a
+    bulk load."""
+    table = SubtreeMonthlyCount._meta.db_table
+    situations = list(SITUATION_COLUMNS.items())
+    names = ", ".join(f'"{c}"' for c in [*COUNT_COLUMNS, *(column for column, _ in situations)])
+    sums = ", ".join(
+        [
+            *(f'SUM(m."{column}")' for column in COUNT_COLUMNS),
+            *("SUM(CASE WHEN m.situation = %s THEN m.events ELSE 0 END)" for _ in situations),
+        ]
+    )
+    # Only names from the models go into the text; the situation codes are parameters.
+    insert = (
+        f'INSERT INTO "{table}" (unit_id, month, form, security_routed, {names})'  # noqa: S608
+        f" SELECT t.id, m.month, m.form, m.security_routed, {sums}"
+        f' FROM "{MonthlyCount._meta.db_table}" m'
+        f' JOIN "{Unit._meta.db_table}" u ON u.id = m.unit_id'
+        f' JOIN "{Unit._meta.db_table}" t ON t.path = substr(u.path, 1, %s)'
+        " WHERE t.depth = %s AND u.depth >= %s"
+        " GROUP BY t.id, m.month, m.form, m.security_routed"
+    )
+    SubtreeMonthlyCount.objects.all().delete()
+    with connection.cursor() as cursor:
+        for depth in range(SUBTREE_DEPTH + 1):
+            # Each counted unit goes to the unit at `depth` above it: its path's prefix.
+            cursor.execute(
+                insert,
+                [*(code for _, code in situations), (depth + 1) * tree.SEGMENT, depth, depth],
+            )
 
 
 # The case export -----------------------------------------------------------------------

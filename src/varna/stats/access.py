@@ -8,9 +8,9 @@ numbers hidden (varna.stats.suppression). The case-level export is for those wit
 Action.EXPORT_CASES, and is logged.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from varna.orgs import access
+from varna.orgs import access, tree
 from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Role, Unit
 
@@ -28,11 +28,23 @@ def _full_tops(user: AnyUser) -> list[str]:
     )
 
 
+def _below_any(tops: Iterable[str]) -> Callable[[Unit], bool]:
+    """Whether a unit is in one of these subtrees: its own or an ancestor's path is a top, a
+    look-up per level rather than a comparison per top (an analyst may have hundreds)."""
+    found = set(tops)
+    return lambda unit: any(path in found for path in tree.ancestor_paths(unit.path))
+
+
+def follow_up_check(user: AnyUser) -> Callable[[Unit], bool]:
+    """`may_follow_up` for many units: the user's roles are read once."""
+    full = _below_any(_full_tops(user))
+    stats = _below_any(access.scope_paths(user, Action.VIEW_STATS))
+    return lambda unit: full(unit) or (unit.kind in COMMITTEE_KINDS and stats(unit))
+
+
 def may_follow_up(user: AnyUser, unit: Unit) -> bool:
     """Whether the user may see the figures of the unit's subtree."""
-    if any(unit.path.startswith(top) for top in _full_tops(user)):
-        return True
-    return unit.kind in COMMITTEE_KINDS and access.can(user, Action.VIEW_STATS, unit)
+    return follow_up_check(user)(unit)
 
 
 def tops(user: AnyUser) -> list[Unit]:
@@ -59,6 +71,11 @@ def reveals(user: AnyUser, units: Sequence[Unit]) -> bool:
 def opens_cases(user: AnyUser, unit: Unit) -> bool:
     """Whether a figure may link to the unit's cases in the inbox."""
     return access.can(user, Action.VIEW_CASE, unit)
+
+
+def opens_cases_check(user: AnyUser) -> Callable[[Unit], bool]:
+    """`opens_cases` for many units: the user's roles are read once."""
+    return _below_any(access.scope_paths(user, Action.VIEW_CASE))
 
 
 def may_export_cases(user: AnyUser, units: Sequence[Unit]) -> bool:

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Substr
+from django.db.models.lookups import In
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -172,20 +173,21 @@ def _base(scope: list[Unit], first: date, last: date, chosen: Chosen, reveal: bo
     return rows
 
 
-def _outermost(scope: list[Unit]) -> list[Unit]:
-    """The units of the scope that are not below another one: their subtrees add up."""
-    return [
-        unit
-        for unit in scope
-        if not any(other.path != unit.path and unit.path.startswith(other.path) for other in scope)
-    ]
+def _in_tops(tops: list[Unit], lookup: str = "unit__path") -> Any:
+    """A filter on the subtrees of these tops, all of one depth: one range (on the index) for
+    one top; for many, the path's prefix among theirs, a hash look-up per row instead of a
+    comparison per top (the country is 290 ranges)."""
+    if len(tops) == 1:
+        return tree.subtree_q(tops[0].path, lookup)
+    return In(Substr(lookup, 1, len(tops[0].path)), [top.path for top in tops])
 
 
 def _subtree_base(
     units: list[Unit], first: date, last: date, chosen: Chosen, reveal: bool
 ) -> QuerySet | None:
     """The subtree rollup rows of these units, or None where it cannot answer (a unit too
-    deep for it, or a filter on situations it does not key on)."""
+    deep for it, or a filter on situations it does not key on). The units must not nest (a
+    scope never does: access.tops), or their sums would count events twice."""
     if chosen.contexts or any(unit.depth > SUBTREE_DEPTH for unit in units):
         return None
     rows = SubtreeMonthlyCount.objects.filter(
@@ -213,7 +215,7 @@ def _by_unit_from_subtrees(
         return None
     period, previous = chosen.period, chosen.period.previous()
     rows = SubtreeMonthlyCount.objects.filter(
-        scope_q(tops),
+        _in_tops(tops),
         unit__depth__in=[child // tree.SEGMENT - 1, grandchild // tree.SEGMENT - 1],
         month__gte=previous.first,
         month__lte=period.last,
@@ -253,7 +255,7 @@ def _by_unit(
     for length in sorted({len(unit.path) for unit in scope}):
         tops = [unit for unit in scope if len(unit.path) == length]
         child = length if virtual else length + tree.SEGMENT
-        summed = _by_unit_from_subtrees(_outermost(tops), child, chosen, reveal, forms)
+        summed = _by_unit_from_subtrees(tops, child, chosen, reveal, forms)
         if summed is not None:
             found.update(summed)
             continue
@@ -283,7 +285,7 @@ def _headcounts(scope: list[Unit], virtual: bool, years: set[int]) -> dict[tuple
         tops = [unit for unit in scope if len(unit.path) == length]
         child = length if virtual else length + tree.SEGMENT
         rows = (
-            Headcount.objects.filter(scope_q(tops), year__in=years)
+            Headcount.objects.filter(_in_tops(tops), year__in=years)
             .annotate(
                 child=Substr("unit__path", 1, child),
                 grandchild=Substr("unit__path", 1, child + tree.SEGMENT),
@@ -405,7 +407,7 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     # By month, form and situation, every column: the headline, the time series, the
     # categories and the handling figures all come from these rows.
     columns = ["events", *COUNT_COLUMNS[1:]]
-    summed = _subtree_base(_outermost(scope), previous.first, period.last, chosen, reveal)
+    summed = _subtree_base(scope, previous.first, period.last, chosen, reveal)
     if summed is not None:
         rows = list(
             summed.values("month", "form")
@@ -447,14 +449,15 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     units = {
         unit.path: unit for unit in Unit.objects.filter(path__in=paths | top_paths).order_by("path")
     }
-    children = sorted(
-        path
-        for path, unit in units.items()
-        if (path in top_paths if virtual else len(path) == len(scope[0].path) + tree.SEGMENT)
-        and access.may_follow_up(user, unit)
-    )
+    follows = access.follow_up_check(user)
     if virtual:
         children = sorted(top_paths)
+    else:
+        children = sorted(
+            path
+            for path, unit in units.items()
+            if len(path) == len(scope[0].path) + tree.SEGMENT and follows(unit)
+        )
     years = {period.last.year, previous.last.year}
     heads = _headcounts(scope, virtual, years)
 
@@ -624,6 +627,7 @@ def _tables(
     )
 
     unit_rows = []
+    opens = access.opens_cases_check(user)
     for path in [*children, OWN]:
         if path not in current.tables["units"]:
             continue
@@ -638,7 +642,7 @@ def _tables(
             unit = units[path]
             label = unit.name
             link = "?" + chosen.query(unit=unit.code)
-            cases = _inbox_link(unit) if access.opens_cases(user, unit) else ""
+            cases = _inbox_link(unit) if opens(unit) else ""
             employees = heads.get((period.last.year, path), 0)
         unit_rows.append(
             Row(
@@ -790,6 +794,12 @@ def _hot_spots(
     period = board.chosen.period
     k = suppression.threshold()
     candidates: list[tuple[Unit, Figure, Figure]] = []
+    follows = access.follow_up_check(user)
+    shown = set(children)
+    below_of: dict[str, list[str]] = defaultdict(list)
+    for other, unit in units.items():
+        if other[: -tree.SEGMENT] in shown and follows(unit):
+            below_of[other[: -tree.SEGMENT]].append(other)
     for path in children:
         now, then = current.tables["units"].get(path), before.tables["units"].get(path)
         if now is None or then is None:
@@ -797,13 +807,7 @@ def _hot_spots(
         candidates.append((units[path], now, then))
         if now.hidden:
             continue
-        below = sorted(
-            other
-            for other, unit in units.items()
-            if len(other) == len(path) + tree.SEGMENT
-            and other.startswith(path)
-            and access.may_follow_up(user, unit)
-        )
+        below = sorted(below_of[path])
         if not below:
             continue
         figures_now, _total = suppression.breakdown(

@@ -278,14 +278,17 @@ def _by_unit(
     return found
 
 
-def _headcounts(scope: list[Unit], virtual: bool, years: set[int]) -> dict[tuple[int, str], int]:
-    """Employees per (year, path) for the units one and two levels down and the tops."""
+def _headcounts(
+    scope: list[Unit], virtual: bool, year: int, other_years: set[int]
+) -> dict[tuple[int, str], int]:
+    """Employees per (year, path) for the units one and two levels down and the tops in
+    `year`; in `other_years` (the previous period's) only the tops, all that is shown of them."""
     found: dict[tuple[int, str], int] = defaultdict(int)
     for length in sorted({len(unit.path) for unit in scope}):
         tops = [unit for unit in scope if len(unit.path) == length]
         child = length if virtual else length + tree.SEGMENT
         rows = (
-            Headcount.objects.filter(_in_tops(tops), year__in=years)
+            Headcount.objects.filter(_in_tops(tops), year=year)
             .annotate(
                 child=Substr("unit__path", 1, child),
                 grandchild=Substr("unit__path", 1, child + tree.SEGMENT),
@@ -300,6 +303,16 @@ def _headcounts(scope: list[Unit], virtual: bool, years: set[int]) -> dict[tuple
             found[(row["year"], row["child"])] += row["employees"]
             if row["grandchild"] != row["child"]:
                 found[(row["year"], row["grandchild"])] += row["employees"]
+        if other_years - {year}:
+            before = (
+                Headcount.objects.filter(_in_tops(tops), year__in=other_years - {year})
+                .annotate(top=Substr("unit__path", 1, length))
+                .values("year", "top")
+                .annotate(employees=Sum("employees"))
+                .order_by()
+            )
+            for total in before:
+                found[(total["year"], "top:" + total["top"])] += total["employees"]
     return found
 
 
@@ -458,8 +471,7 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
             for path, unit in units.items()
             if len(path) == len(scope[0].path) + tree.SEGMENT and follows(unit)
         )
-    years = {period.last.year, previous.last.year}
-    heads = _headcounts(scope, virtual, years)
+    heads = _headcounts(scope, virtual, period.last.year, {previous.last.year})
 
     # Whether a figure that this page's total would give back is hidden elsewhere: in the
     # parent's table of units, or among the forms when the page is narrowed to some.

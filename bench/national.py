@@ -15,9 +15,17 @@ overhead against answering from the events themselves.
 
     .venv/bin/python bench/national.py                 # the full country
     .venv/bin/python bench/national.py --scale 0.1     # a tenth: a quick look
+    .venv/bin/python bench/national.py --keep          # keep the database for later runs
+    .venv/bin/python bench/national.py --reuse         # measure a kept database again
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth); the database
-varna_bench_national is dropped and created again, and dropped at the end (unless --keep).
+varna_bench_national is dropped and created again, and dropped at the end (unless --keep or
+--reuse). --reuse skips the generation (about ten minutes): it migrates the kept database
+(new migrations fill new rollups from the old ones) and measures it.
+
+The raw SQL is the plain SQL over the reports, cases, measures, units and headcounts that
+computes every figure the page shows, for both periods: every category and handling column by
+month, form and situation; the events per unit one and two levels down; the employees.
 """
 
 import argparse
@@ -133,7 +141,7 @@ def generate(scale: float, seed: int = 2026) -> dict[str, object]:
     from varna.reporting.models import Report
     from varna.reporting.taxonomy import SUBFORMS, ActorRelation, Consequence, Place, Situation
     from varna.stats.models import MonthlyCount
-    from varna.stats.services import tally
+    from varna.stats.services import rebuild_subtrees, tally
 
     rng = random.Random(seed)
     now = datetime.now(UTC)
@@ -357,7 +365,12 @@ def generate(scale: float, seed: int = 2026) -> dict[str, object]:
         cur.execute(
             "SELECT setval(pg_get_serial_sequence('reporting_report', 'id'), %s)", [report_id]
         )
-        cur.execute("ANALYZE")
+        started = time.perf_counter()
+        rebuild_subtrees()
+        # What autovacuum would do soon after a bulk load: statistics, and the visibility map
+        # that lets the units' events be read from the index alone.
+        cur.execute("VACUUM ANALYZE")
+        print(f"  subtree rollup in {time.perf_counter() - started:.0f} s", flush=True)
     return {
         "analyst": analyst.pk,
         "local": local.pk,
@@ -367,6 +380,26 @@ def generate(scale: float, seed: int = 2026) -> dict[str, object]:
         // (YEARS + 1),
         "events": total_events,
         "rollup_rows": total_counts,
+    }
+
+
+def existing_world() -> dict[str, object]:
+    """What `generate` returns, read back from a kept database."""
+    from django.db.models import Max, Sum
+
+    from varna.orgs.models import Headcount, Unit, User
+    from varna.reporting.models import Report
+    from varna.stats.models import MonthlyCount
+
+    last = Headcount.objects.aggregate(year=Max("year"))["year"]
+    return {
+        "analyst": User.objects.get(username="bench.analyst").pk,
+        "local": User.objects.get(username="bench.local").pk,
+        "root_code": "K000",
+        "units": Unit.objects.count(),
+        "employees": Headcount.objects.filter(year=last).aggregate(n=Sum("employees"))["n"],
+        "events": Report.objects.count(),
+        "rollup_rows": MonthlyCount.objects.count(),
     }
 
 
@@ -396,47 +429,90 @@ def time_pages(port: int, cookie: str, path: str, requests: int) -> tuple[float,
     return latencies[0], latencies[1:], status
 
 
-RAW_SQL = """
-SELECT date_trunc('month', r.occurred_on) AS month, r.main_form, r.situation,
-       count(*) AS events,
-       count(*) FILTER (WHERE r.place = 'office') AS office,
-       count(*) FILTER (WHERE r.actor_relation = 'client') AS client,
-       count(*) FILTER (WHERE r.consequences ? 'fear') AS fear,
-       count(*) FILTER (WHERE r.subforms ? 'threat.direct') AS direct,
-       count(*) FILTER (WHERE c.acknowledged_at <= c.acknowledge_due_at) AS ack_in_time,
-       sum(extract(epoch FROM c.acknowledged_at - c.opened_at) / 60) AS ack_minutes,
-       count(*) FILTER (WHERE c.police_decision = 'employer_files') AS police,
-       count(*) FILTER (WHERE c.serious_reasons <> '[]'::jsonb) AS serious,
-       count(*) FILTER (WHERE c.decision_influenced = 'yes') AS influenced
+def raw_sql() -> str:
+    """Every category and handling figure by month, form and situation, from the events."""
+    from varna.reporting.taxonomy import SUBFORMS, ActorRelation, Consequence, Place
+
+    def quoted(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    acknowledged = (
+        "c.acknowledged_at IS NOT NULL"
+        " AND (c.acknowledge_due_at IS NULL OR c.acknowledged_at <= c.acknowledge_due_at)"
+    )
+    filters = [
+        *(
+            f"r.subforms ? {quoted(f'{form}.{code}')}"
+            for form, items in SUBFORMS.items()
+            for code, _label in items
+        ),
+        *(f"r.place = {quoted(code)}" for code in Place.values),
+        *(f"r.actor_relation = {quoted(code)}" for code in ActorRelation.values),
+        *(f"r.consequences ? {quoted(code)}" for code in Consequence.values),
+        acknowledged,
+        f"c.acknowledged_at IS NOT NULL AND NOT ({acknowledged})",
+        "EXISTS (SELECT 1 FROM cases_measure m WHERE m.case_id = c.id AND m.status <> 'cancelled')",
+        "c.police_decision = 'employer_files'",
+        "c.police_decision = 'employee_with_help'",
+        "c.police_decision = 'no_report'",
+        "c.serious_reasons <> '[]'::jsonb",
+        "c.serious_reasons <> '[]'::jsonb AND c.notice_sent_at IS NOT NULL"
+        " AND (c.notice_due_at IS NULL OR c.notice_sent_at <= c.notice_due_at)",
+        "c.decision_influenced = 'yes'",
+    ]
+    counts = ",\n".join(f"  count(*) FILTER (WHERE {condition})" for condition in filters)
+    # The text holds only the taxonomy's own codes, quoted; the rest are parameters.
+    query = f"""
+SELECT date_trunc('month', r.occurred_on) AS month, r.main_form, r.situation, count(*),
+{counts},
+  sum(greatest(floor(extract(epoch FROM c.acknowledged_at - c.opened_at) / 60), 0))
 FROM reporting_report r
 JOIN cases_case c ON c.report_id = r.id
 JOIN orgs_unit u ON u.id = r.unit_id
 WHERE u.path >= %(low)s AND u.path < %(high)s
-  AND r.occurred_on >= %(first)s AND r.occurred_on < %(end)s
+  AND r.occurred_on >= %(previous)s AND r.occurred_on < %(end)s
 GROUP BY 1, 2, 3
-"""
+"""  # noqa: S608
+    return query
+
+
 RAW_UNITS = """
-SELECT substr(u.path, 1, %(child)s), substr(u.path, 1, %(child)s + 8), count(*)
+SELECT substr(u.path, 1, %(child)s), substr(u.path, 1, %(child)s + 8),
+       count(*) FILTER (WHERE r.occurred_on >= %(first)s),
+       count(*) FILTER (WHERE r.occurred_on < %(first)s)
 FROM reporting_report r JOIN orgs_unit u ON u.id = r.unit_id
 WHERE u.path >= %(low)s AND u.path < %(high)s
-  AND r.occurred_on >= %(first)s AND r.occurred_on < %(end)s
+  AND r.occurred_on >= %(previous)s AND r.occurred_on < %(end)s
 GROUP BY 1, 2
+"""
+RAW_HEADCOUNTS = """
+SELECT h.year, substr(u.path, 1, %(child)s), substr(u.path, 1, %(child)s + 8), sum(h.employees)
+FROM orgs_headcount h JOIN orgs_unit u ON u.id = h.unit_id
+WHERE u.path >= %(low)s AND u.path < %(high)s AND h.year IN (%(year)s, %(year)s - 1)
+GROUP BY 1, 2, 3
 """
 
 
-def raw_sql_ms(low: str, high: str, child: int, first: date, end: date, runs: int = 5) -> float:
+def raw_sql_ms(low: str, high: str, child: int, period, runs: int = 5) -> float:
     """The median time of the raw SQL that answers the dashboard's figures from the events."""
     from django.db import connection
 
-    params = {"low": low, "high": high, "child": child, "first": first, "end": end}
+    params = {
+        "low": low,
+        "high": high,
+        "child": child,
+        "previous": period.previous().first,
+        "first": period.first,
+        "end": period.end,
+        "year": period.last.year,
+    }
     times = []
     with connection.cursor() as cursor:
         for _ in range(runs):
             started = time.perf_counter()
-            cursor.execute(RAW_SQL, params)
-            cursor.fetchall()
-            cursor.execute(RAW_UNITS, params)
-            cursor.fetchall()
+            for query in (raw_sql(), RAW_UNITS, RAW_HEADCOUNTS):
+                cursor.execute(query, params)
+                cursor.fetchall()
             times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 
@@ -453,10 +529,14 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="share of the full country")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database kept by --keep again"
+    )
     args = parser.parse_args()
 
     ensure_postgres()
-    create_database(DB_NAME)
+    if not args.reuse:
+        create_database(DB_NAME)
     data_dir = Path(tempfile.mkdtemp(prefix="varna-bench-national-"))
     env = bench_env(data_dir)
     os.environ.update(env)
@@ -464,14 +544,18 @@ def main() -> None:
     manage(env, "migrate", "--no-input", "-v", "0")
     manage(env, "collectstatic", "--no-input", "-v", "0")
     django.setup()
-    started = time.perf_counter()
-    world = generate(args.scale)
-    print(f"Generated in {time.perf_counter() - started:.0f} s: {world}", flush=True)
+    if args.reuse:
+        world = existing_world()
+        print(f"Reused: {world}", flush=True)
+    else:
+        started = time.perf_counter()
+        world = generate(args.scale)
+        print(f"Generated in {time.perf_counter() - started:.0f} s: {world}", flush=True)
 
     from varna.orgs import tree
     from varna.orgs.models import Unit, User
     from varna.stats import committee, selectors
-    from varna.stats.models import ReportJob
+    from varna.stats.models import ReportJob, SubtreeMonthlyCount
     from varna.stats.periods import period_of
 
     today = date.today()
@@ -492,10 +576,8 @@ def main() -> None:
         stop_gunicorn(server)
 
     raw = {
-        "country": raw_sql_ms("0", "9", tree.SEGMENT, year.first, year.end),
-        "municipality": raw_sql_ms(
-            root.path, tree.successor(root.path), 2 * tree.SEGMENT, year.first, year.end
-        ),
+        "country": raw_sql_ms("0", "9", tree.SEGMENT, year),
+        "municipality": raw_sql_ms(root.path, tree.successor(root.path), 2 * tree.SEGMENT, year),
     }
     # The committee report of one municipality and year, built as the task builds it.
     job = ReportJob.objects.create(
@@ -518,7 +600,8 @@ def main() -> None:
     print()
     print(
         f"Units {world['units']:,}, employees {world['employees']:,},"
-        f" events {world['events']:,}, rollup rows {world['rollup_rows']:,}"
+        f" events {world['events']:,}, rollup rows {world['rollup_rows']:,},"
+        f" subtree rollup rows {SubtreeMonthlyCount.objects.count():,}"
     )
     print(f"Period: the year {year.label}, {args.requests} requests per page, one gunicorn worker")
     print()
@@ -542,7 +625,7 @@ def main() -> None:
         f"Committee report PDF, one municipality and year: {pdf_ms:.0f} ms,"
         f" {len(pdf) / 1024:.0f} kB"
     )
-    if not args.keep:
+    if not args.keep and not args.reuse:
         from django.db import connections
 
         connections.close_all()

@@ -333,15 +333,14 @@ def _unit_parts(
 
 
 def _sub_parts(
-    pairs: dict[tuple[str, str], tuple[int, int]], parent: str, shown: list[str], index: int
+    below: dict[str, tuple[int, int]], parent: str, shown: list[str], index: int
 ) -> dict[str, int]:
+    """The events of `parent`'s units below it (`below`: its pairs, by the unit below), the
+    rest as OWN."""
     parts = dict.fromkeys(shown, 0)
     parts[OWN] = 0
-    for (child, grandchild), counts in pairs.items():
-        if child == parent:
-            parts[grandchild if grandchild in parts and grandchild != child else OWN] += counts[
-                index
-            ]
+    for grandchild, counts in below.items():
+        parts[grandchild if grandchild in parts and grandchild != parent else OWN] += counts[index]
     return parts
 
 
@@ -812,6 +811,10 @@ def _hot_spots(
     for other, unit in units.items():
         if other[: -tree.SEGMENT] in shown and follows(unit):
             below_of[other[: -tree.SEGMENT]].append(other)
+    # Each shown unit's pairs, grouped once rather than searched for among all of them.
+    pairs_of: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for (child, grandchild), counts in pairs.items():
+        pairs_of[child][grandchild] = counts
     for path in children:
         now, then = current.tables["units"].get(path), before.tables["units"].get(path)
         if now is None or then is None:
@@ -823,10 +826,10 @@ def _hot_spots(
         if not below:
             continue
         figures_now, _total = suppression.breakdown(
-            _sub_parts(pairs, path, below, 0), reveal=board.reveal
+            _sub_parts(pairs_of[path], path, below, 0), reveal=board.reveal
         )
         figures_then, _total = suppression.breakdown(
-            _sub_parts(pairs, path, below, 1), reveal=board.reveal
+            _sub_parts(pairs_of[path], path, below, 1), reveal=board.reveal
         )
         for other in below:
             candidates.append((units[other], figures_now[other], figures_then[other]))
@@ -842,9 +845,13 @@ def _hot_spots(
                 employees=employees,
                 rate=now.value * 100 / employees,
                 change=suppression.change(now, then),
-                link="?" + board.chosen.query(unit=unit.code),
+                link="",
             )
         )
     board.hot_spots = sorted(spots, key=lambda spot: (-spot.rate, spot.unit.path))[:HOT_SPOTS]
     rising = [spot for spot in spots if spot.change is not None and spot.change > 0]
     board.rises = sorted(rising, key=lambda spot: (-(spot.change or 0), spot.unit.path))[:HOT_SPOTS]
+    # Links only for the few shown: a query string for each of thousands of candidates cost
+    # more than the rest of the hot spots together.
+    for spot in [*board.hot_spots, *board.rises]:
+        spot.link = "?" + board.chosen.query(unit=spot.unit.code)

@@ -451,7 +451,8 @@ def raw_sql() -> str:
         *(f"r.consequences ? {quoted(code)}" for code in Consequence.values),
         acknowledged,
         f"c.acknowledged_at IS NOT NULL AND NOT ({acknowledged})",
-        "EXISTS (SELECT 1 FROM cases_measure m WHERE m.case_id = c.id AND m.status <> 'cancelled')",
+        "EXISTS (SELECT 1 FROM cases_measure m"
+        " WHERE m.case_id = c.report_id AND m.status <> 'cancelled')",
         "c.police_decision = 'employer_files'",
         "c.police_decision = 'employee_with_help'",
         "c.police_decision = 'no_report'",

@@ -441,3 +441,23 @@ def test_units_from_the_subtree_rollup_equal_a_recount_of_the_events(cast):
                 expected = sum(1 for r in reports if r.unit.path.startswith(below))
             assert counts[index] == expected
         assert sum(counts[index] for counts in found.values()) == len(reports)
+
+
+def test_the_migration_fills_the_subtree_rollup_as_the_services_do(cast):
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    from varna.stats.models import SubtreeMonthlyCount
+
+    migration = importlib.import_module("varna.stats.migrations.0002_subtreemonthlycount")
+
+    class Editor:  # the one method fill uses, without a schema editor's transaction rules
+        def execute(self, sql, params):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+
+    SubtreeMonthlyCount.objects.all().delete()
+    migration.fill(apps, Editor())
+    assert_subtrees_are_the_sum_of_the_base_rollup()

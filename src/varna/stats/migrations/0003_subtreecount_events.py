@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0003_alter_rolegrant_role'),
-        ('stats', '0002_subtreemonthlycount'),
+        ("orgs", "0003_alter_rolegrant_role"),
+        ("stats", "0002_subtreemonthlycount"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='subtreemonthlycount',
-            index=models.Index(fields=['month', 'unit', 'form', 'security_routed'], include=('events',), name='subtreecount_events'),
+            model_name="subtreemonthlycount",
+            index=models.Index(
+                fields=["month", "unit", "form", "security_routed"],
+                include=("events",),
+                name="subtreecount_events",
+            ),
         ),
     ]

@@ -5,6 +5,7 @@ The scripts run as `python bench/NAME.py`, so this folder is on the import path.
 
 import http.client
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -20,6 +21,25 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def database_url(name: str) -> str:
     return f"postgres://postgres@{PG_HOST}:5432/{name}"
+
+
+def production_env(database: str, data_dir: Path) -> dict[str, str]:
+    """Production settings (no VARNA_DEBUG, no demo logins) on a benchmark database, for the
+    benchmark process and the gunicorn it starts."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database,
+        DJANGO_SETTINGS_MODULE="varna.settings",
+        VARNA_SECRET_KEY=secrets.token_urlsafe(50),
+        VARNA_HTTPS="0",
+        VARNA_DATA_DIR=str(data_dir),
+        VARNA_STATIC_ROOT=str(data_dir / "static"),
+        VARNA_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        VARNA_LOG_LEVEL="WARNING",
+    )
+    env.pop("VARNA_DEBUG", None)
+    env.pop("VARNA_DEMO", None)
+    return env
 
 
 def ensure_postgres() -> None:

@@ -26,7 +26,6 @@ import http.client
 import os
 import platform
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -46,6 +45,7 @@ from common import (
     free_port,
     manage,
     process_cpu,
+    production_env,
     start_gunicorn,
     stop_gunicorn,
 )
@@ -87,24 +87,6 @@ DESCRIPTIONS = [
 
 # ---------------------------------------------------------------------------------------------
 # Database and server.
-
-
-def bench_env(data_dir: Path) -> dict[str, str]:
-    """Production settings (no VARNA_DEBUG) on the benchmark database, for us and gunicorn."""
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=DATABASE_URL,
-        DJANGO_SETTINGS_MODULE="varna.settings",
-        VARNA_SECRET_KEY=secrets.token_urlsafe(50),
-        VARNA_HTTPS="0",
-        VARNA_DATA_DIR=str(data_dir),
-        VARNA_STATIC_ROOT=str(data_dir / "static"),
-        VARNA_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        VARNA_LOG_LEVEL="WARNING",
-    )
-    env.pop("VARNA_DEBUG", None)
-    env.pop("VARNA_DEMO", None)
-    return env
 
 
 # ---------------------------------------------------------------------------------------------
@@ -993,7 +975,7 @@ def main() -> None:
 
     data_dir = Path(tempfile.mkdtemp(prefix="varna-bench-inbox-"))
     log = data_dir / "gunicorn.log"
-    env = bench_env(data_dir)
+    env = production_env(DATABASE_URL, data_dir)
     os.environ.update(env)
     for name in ("VARNA_DEBUG", "VARNA_DEMO"):
         os.environ.pop(name, None)

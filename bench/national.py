@@ -52,6 +52,7 @@ from common import (
     ensure_postgres,
     free_port,
     manage,
+    production_env,
     start_gunicorn,
     stop_gunicorn,
 )
@@ -68,23 +69,6 @@ NAMNDER, AVDELNINGAR, ENHETER, GROUPS = 6, 4, 5, 15
 TARGETS = {"country": 300.0, "municipality": 50.0}
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-
-
-def bench_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=DATABASE_URL,
-        DJANGO_SETTINGS_MODULE="varna.settings",
-        VARNA_SECRET_KEY=secrets.token_urlsafe(50),
-        VARNA_HTTPS="0",
-        VARNA_DATA_DIR=str(data_dir),
-        VARNA_STATIC_ROOT=str(data_dir / "static"),
-        VARNA_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        VARNA_LOG_LEVEL="WARNING",
-    )
-    env.pop("VARNA_DEBUG", None)
-    env.pop("VARNA_DEMO", None)
-    return env
 
 
 def columns_of(model, *, with_id: bool = False) -> list:
@@ -539,7 +523,7 @@ def main() -> None:
     if not args.reuse:
         create_database(DB_NAME)
     data_dir = Path(tempfile.mkdtemp(prefix="varna-bench-national-"))
-    env = bench_env(data_dir)
+    env = production_env(DATABASE_URL, data_dir)
     os.environ.update(env)
     print(f"# Follow-up at national scale (scale {args.scale:g})", flush=True)
     manage(env, "migrate", "--no-input", "-v", "0")

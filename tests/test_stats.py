@@ -461,3 +461,28 @@ def test_the_migration_fills_the_subtree_rollup_as_the_services_do(cast):
     SubtreeMonthlyCount.objects.all().delete()
     migration.fill(apps, Editor())
     assert_subtrees_are_the_sum_of_the_base_rollup()
+
+
+def test_new_reports_add_to_both_rollups_exactly_what_a_rebuild_counts(cast):
+    """A submit adds to the counters instead of recounting: new rows, existing rows, a report
+    sent to security, a situation and a month that had no events yet."""
+
+    from varna.stats.models import SubtreeMonthlyCount
+
+    def stored():
+        return [
+            sorted(
+                model.objects.values_list(
+                    *[field.attname for field in model._meta.concrete_fields if field.name != "id"]
+                )
+            )
+            for model in (MonthlyCount, SubtreeMonthlyCount)
+        ]
+
+    report(cast)
+    report(cast, situation="rejection", consequences=["fear", "sick_leave"])
+    report(cast, unit="DEMO-MOT", main_form="corruption", route_to_security=True)
+    report(cast, occurred_on=TODAY.replace(day=1) - timedelta(days=400))
+    added = stored()
+    services.rebuild()
+    assert stored() == added

@@ -189,8 +189,6 @@ def _store(report: Report, recipients: list[tuple[User, str]]) -> None:
     report.save(force_insert=True)
     Draft.objects.filter(user=report.reporter).delete()
     report_submitted.send(sender=Report, report=report)
-    # The event and its case, opened just now, in the follow-up figures.
-    stats_services.count_event(report)
     notifications = Notification.objects.bulk_create(
         [
             Notification(
@@ -202,6 +200,9 @@ def _store(report: Report, recipients: list[tuple[User, str]]) -> None:
     # bulk_create returns primary keys on PostgreSQL and SQLite alike.
     for notification in notifications:
         send_notification_email.enqueue(notification.pk)
+    # Last: the event and its case, opened just now, in the follow-up figures (this locks
+    # the municipality's rollup until the report commits).
+    stats_services.add_event(report)
 
 
 def _nearest(unit: Unit, *roles: Role) -> list[tuple[User, str]]:

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -236,6 +236,47 @@ def count_event(report: Report, *, moved_from: tuple[int, date] | None = None) -
         month_of(report.occurred_on),
     ):
         recount(unit_id=moved_from[0], month=moved_from[1])
+
+
+def _increment(model: Any, key: dict[str, Any], columns: dict[str, int]) -> None:
+    """Add `columns` to the rollup row at `key`, making it if it is not there yet."""
+    added = {column: value for column, value in columns.items() if value}
+    if not model.objects.filter(**key).update(**{c: F(c) + v for c, v in added.items()}):
+        model.objects.create(**key, **added)
+
+
+@transaction.atomic
+def add_event(report: Report) -> None:
+    """Count a new report, and the case opened with it, into both rollups by adding to their
+    counters: a report must not recount its whole unit and month while the reporter waits.
+    It takes the same locks as `recount`, so that a recount at the same moment can neither
+    miss the event nor overwrite the addition; the report services call it last, so the lock
+    on the municipality is held only until the report commits."""
+    paths = _lock([report.unit_id])
+    (((unit_id, month, form, situation, routed), columns),) = tally(
+        _event_rows(Report.objects.filter(pk=report.pk))
+    ).items()
+    _increment(
+        MonthlyCount,
+        {
+            "unit_id": unit_id,
+            "month": month,
+            "form": form,
+            "situation": situation,
+            "security_routed": routed,
+        },
+        columns,
+    )
+    subtree_columns = dict(columns)
+    for column, code in SITUATION_COLUMNS.items():
+        subtree_columns[column] = columns["events"] if situation == code else 0
+    tops = Unit.objects.filter(path__in=_subtree_paths(paths[unit_id])).values_list("pk", flat=True)
+    for top in tops:
+        _increment(
+            SubtreeMonthlyCount,
+            {"unit_id": top, "month": month, "form": form, "security_routed": routed},
+            subtree_columns,
+        )
 
 
 def count_case(case: Case) -> None:

@@ -392,3 +392,14 @@ def test_the_managers_start_page_lists_assessments_to_make_or_update(cast):
     assert attention["DEMO-FSE3"].assessment is None  # only a draft so far
     assert "DEMO-VUX" not in attention or attention["DEMO-VUX"].uncovered
     assert "risk_attention" not in cast.client("medarbetare").get("/").context
+
+
+def test_the_units_needing_attention_are_read_in_four_queries(cast, django_assert_num_queries):
+    from varna.orgs import access
+    from varna.orgs.access import Action
+
+    units = access.units_for(cast["forvaltningschef"], Action.MANAGE_RISK)
+    with django_assert_num_queries(4):  # the units, their assessments, the risks, the events
+        found = selectors.needing_attention(units)
+    with django_assert_num_queries(4):
+        assert selectors.needing_attention(units) == found

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -220,21 +220,44 @@ class Attention:
 
 def needing_attention(units: QuerySet[Unit], *, limit: int = 20) -> list[Attention]:
     """Of the units a manager keeps assessments for (units, not work groups), those without a
-    current assessment, with one overdue, or with events in situations it does not cover."""
+    current assessment, with one overdue, or with events in situations it does not cover.
+    Four queries whatever the number of units: it is on the start page."""
     today = timezone.localdate()
-    found: list[Attention] = []
-    for unit in units.filter(kind=Unit.Kind.UNIT).active_on(today).order_by("path")[:limit]:  # type: ignore[attr-defined]
-        assessment = (
-            Assessment.objects.filter(unit=unit, status=Assessment.Status.APPROVED)
-            .prefetch_related("risks")
-            .first()
+    listed = list(units.filter(kind=Unit.Kind.UNIT).active_on(today).order_by("path")[:limit])  # type: ignore[attr-defined]
+    current = {
+        assessment.unit_id: assessment
+        for assessment in Assessment.objects.filter(
+            unit__in=listed, status=Assessment.Status.APPROVED
+        ).prefetch_related("risks")
+    }
+    # The situations of each unit's events since its own assessment, in one grouped query.
+    since = Q(pk__in=[])
+    for unit in listed:
+        if unit.pk in current:
+            since |= tree.subtree_q(unit.path, "unit__path") & Q(
+                occurred_on__gte=current[unit.pk].assessed_on
+            )
+    happened: dict[int, set[str]] = {}
+    grouped = (
+        Report.objects.filter(since).order_by().values_list("unit__path", "situation", "place")
+    )
+    for path, situation, place in grouped.distinct():
+        owner = max(
+            (unit for unit in listed if path.startswith(unit.path)), key=lambda u: len(u.path)
         )
+        happened.setdefault(owner.pk, set()).add(_context(situation, place))
+    labels = dict(RiskSituation.choices)
+    found: list[Attention] = []
+    for unit in listed:
+        assessment = current.get(unit.pk)
         if assessment is None:
             found.append(Attention(unit, None, True, []))
             continue
         covered = {risk.situation for risk in assessment.risks.all()}
-        events = events_since(unit, assessment.assessed_on, reveal=True, covered=covered)
+        uncovered = sorted(
+            str(labels[key]) for key in happened.get(unit.pk, set()) - covered if key != UNSPECIFIED
+        )
         overdue = assessment.next_due_on < today
-        if overdue or events.uncovered:
-            found.append(Attention(unit, assessment, overdue, events.uncovered))
+        if overdue or uncovered:
+            found.append(Attention(unit, assessment, overdue, uncovered))
     return found

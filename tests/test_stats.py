@@ -23,10 +23,10 @@ from varna.orgs import tree
 from varna.orgs.models import Unit
 from varna.reporting.models import ReadLog, Report
 from varna.reporting.services import submit_report
-from varna.stats import selectors, services
+from varna.stats import rollups, selectors, services
+from varna.stats.figures import OWN, Chosen
 from varna.stats.models import MonthlyCount, ReportJob
 from varna.stats.periods import period_of
-from varna.stats.selectors import OWN, Chosen
 
 DASHBOARD = reverse("stats:dashboard")
 TODAY = date.today()
@@ -429,7 +429,7 @@ def test_units_from_the_subtree_rollup_equal_a_recount_of_the_events(cast):
     root = cast.unit("DEMO")
     chosen = Chosen(period=period_of("year", TODAY - timedelta(days=40)))
     forms = ["violence", "threat", "harassment", "damage", "corruption"]
-    found = selectors._by_unit_from_subtrees([root], len(root.path), chosen, False, forms)
+    found = rollups.by_unit_from_subtrees([root], len(root.path), chosen, False, forms)
     assert found
     for index, period in enumerate([chosen.period, chosen.period.previous()]):
         reports = events_of(root, period.first, period.end, line_only=False)

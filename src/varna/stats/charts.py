@@ -7,7 +7,7 @@ colour is never the only cue. Each chart is shown with its data table beside it.
 
 from dataclasses import dataclass, field
 
-from varna.stats.selectors import Cell
+from varna.stats.figures import Cell
 
 # Okabe–Ito blue and orange; a dark outline keeps the lighter bar at 3:1 against the page.
 SERIES = [

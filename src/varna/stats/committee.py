@@ -18,8 +18,9 @@ from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
 from varna.risk.models import Assessment, PlanMeasure
 from varna.stats import selectors, suppression
+from varna.stats.figures import Cell, Dashboard, Row, Table, figure_cell
 from varna.stats.models import ReportJob
-from varna.stats.selectors import Cell, Dashboard, Row, Table, figure_cell, scope_q
+from varna.stats.rollups import scope_q
 
 # Units that make risk assessments of their own (the risk pages leave out kommun and nämnd).
 ASSESSING_KINDS = [

@@ -14,7 +14,8 @@ from varna.cases.access import visible_cases
 from varna.cases.models import Case, Measure
 from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
-from varna.stats.selectors import NOT_STATED, Chosen, Table, scope_q
+from varna.stats.figures import NOT_STATED, Chosen, Table
+from varna.stats.rollups import scope_q
 
 
 def table_rows(table: Table) -> list[list[Any]]:

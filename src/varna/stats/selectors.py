@@ -11,24 +11,33 @@ It has no situation in its key, so a page narrowed to some situations reads the 
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import Substr
-from django.db.models.lookups import In
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from varna.cases.models import PoliceDecision
 from varna.orgs import tree
 from varna.orgs.access import AnyUser
-from varna.orgs.models import Headcount, Unit
+from varna.orgs.models import Unit
 from varna.reporting.taxonomy import SUBFORMS, ActorRelation, Consequence, Form, Place, Situation
-from varna.stats import access, periods, suppression
+from varna.stats import access, periods, rollups, suppression
+from varna.stats.figures import (
+    NOT_STATED,
+    OWN,
+    Cell,
+    Chosen,
+    Dashboard,
+    HotSpot,
+    Row,
+    Table,
+    change_cell,
+    figure_cell,
+    number_cell,
+)
 from varna.stats.models import (
     ACTOR_COLUMNS,
     CONSEQUENCE_COLUMNS,
@@ -36,312 +45,10 @@ from varna.stats.models import (
     PLACE_COLUMNS,
     SITUATION_COLUMNS,
     SUBFORM_COLUMNS,
-    SUBTREE_DEPTH,
-    MonthlyCount,
-    SubtreeMonthlyCount,
 )
-from varna.stats.periods import Period
 from varna.stats.suppression import Figure
 
-OWN = "_own"  # the events of the unit itself, not of any unit shown below it
-NOT_STATED = ""
 HOT_SPOTS = 5
-
-
-@dataclass(frozen=True)
-class Chosen:
-    """What a dashboard shows: a subtree (None: everything the user follows) and a period,
-    optionally narrowed to some forms and contexts (situations)."""
-
-    period: Period
-    unit: Unit | None = None
-    forms: tuple[str, ...] = ()
-    contexts: tuple[str, ...] = ()
-
-    def query(self, **changes: Any) -> str:
-        """The URL query of this choice, with `changes` (e.g. unit="X") applied."""
-        params: dict[str, Any] = {
-            "unit": self.unit.code if self.unit else "",
-            "period": self.period.kind,
-            "month": self.period.param,
-            "form": list(self.forms),
-            "context": list(self.contexts),
-        }
-        params.update(changes)
-        return urlencode({key: value for key, value in params.items() if value}, doseq=True)
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One figure as shown: its text, and its number for exports and charts (None if hidden)."""
-
-    text: str
-    value: float | None = None
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@dataclass
-class Row:
-    label: str
-    cells: list[Cell]
-    link: str = ""  # the same dashboard for this unit
-    cases_link: str = ""  # the unit's cases in the inbox, for those who may open them
-    is_total: bool = False
-    code: str = ""  # the unit's code, in a table of units
-
-
-@dataclass
-class Table:
-    key: str
-    caption: str
-    label_header: str
-    columns: list[str]
-    rows: list[Row]
-    note: str = ""
-
-
-@dataclass
-class HotSpot:
-    unit: Unit
-    count: int
-    employees: int
-    rate: float
-    change: int | None
-    link: str
-
-
-@dataclass
-class Dashboard:
-    chosen: Chosen
-    scope: list[Unit]
-    title: str
-    reveal: bool
-    total: Figure
-    previous: Figure
-    change: int | None
-    employees: int
-    previous_employees: int
-    rate: float | None
-    previous_rate: float | None
-    withheld: bool
-    previous_withheld: bool
-    tables: dict[str, Table]
-    hot_spots: list[HotSpot] = field(default_factory=list)
-    rises: list[HotSpot] = field(default_factory=list)
-    cases_link: str = ""
-    ack_mean_hours: float | None = None
-
-
-def figure_cell(figure: Figure) -> Cell:
-    return Cell(str(figure), figure.value)
-
-
-def number_cell(value: float | None, digits: int = 1, *, suffix: str = "") -> Cell:
-    if value is None:
-        return Cell("–")
-    return Cell(f"{number_format(value, digits)}{suffix}", round(value, digits))
-
-
-def change_cell(value: int | None) -> Cell:
-    if value is None:
-        return Cell("–")
-    return Cell(f"{value:+d}" if value else "0", value)
-
-
-def _sums(columns: list[str]) -> dict[str, Sum]:
-    return {column: Sum(column) for column in columns}
-
-
-def scope_q(units: list[Unit], lookup: str = "unit__path") -> Q:
-    query = Q(pk__in=[])
-    for unit in units:
-        query |= tree.subtree_q(unit.path, lookup)
-    return query
-
-
-def _base(scope: list[Unit], first: date, last: date, chosen: Chosen, reveal: bool) -> QuerySet:
-    rows = MonthlyCount.objects.filter(scope_q(scope), month__gte=first, month__lte=last)
-    if chosen.contexts:
-        rows = rows.filter(
-            situation__in=[NOT_STATED if c == "none" else c for c in chosen.contexts]
-        )
-    if reveal:
-        # Exact figures count only the cases the reader may open: not those sent to security.
-        rows = rows.filter(security_routed=False)
-    return rows
-
-
-def _in_tops(tops: list[Unit], lookup: str = "unit__path") -> Any:
-    """A filter on the subtrees of these tops, all of one depth: one range (on the index) for
-    one top; for many, the path's prefix among theirs, a hash look-up per row instead of a
-    comparison per top (the country is 290 ranges)."""
-    if len(tops) == 1:
-        return tree.subtree_q(tops[0].path, lookup)
-    return In(Substr(lookup, 1, len(tops[0].path)), [top.path for top in tops])
-
-
-def _subtree_base(
-    units: list[Unit], first: date, last: date, chosen: Chosen, reveal: bool
-) -> QuerySet | None:
-    """The subtree rollup rows of these units, or None where it cannot answer (a unit too
-    deep for it, or a filter on situations it does not key on). The units must not nest (a
-    scope never does: access.tops), or their sums would count events twice."""
-    if chosen.contexts or any(unit.depth > SUBTREE_DEPTH for unit in units):
-        return None
-    rows = SubtreeMonthlyCount.objects.filter(
-        unit__in=[unit.pk for unit in units], month__gte=first, month__lte=last
-    )
-    return rows.filter(security_routed=False) if reveal else rows
-
-
-def _situations(row: dict[str, Any], subtree: bool) -> list[tuple[str, int]]:
-    """(situation, events) of a grouped row of either rollup."""
-    if not subtree:
-        return [(row["situation"], row["events"])]
-    counts = [(code, row[column] or 0) for column, code in SITUATION_COLUMNS.items()]
-    return [*counts, (NOT_STATED, row["events"] - sum(count for _code, count in counts))]
-
-
-def _by_unit_from_subtrees(
-    tops: list[Unit], child: int, chosen: Chosen, reveal: bool, forms: list[str]
-) -> dict[tuple[str, str], tuple[int, int]] | None:
-    """`_by_unit` for tops whose units shown (`child` long) and the units below those are
-    all in the subtree rollup: a unit below counts its subtree; the unit shown its own
-    events, which are its subtree less those of the units below it."""
-    grandchild = child + tree.SEGMENT
-    if chosen.contexts or grandchild // tree.SEGMENT - 1 > SUBTREE_DEPTH:
-        return None
-    period, previous = chosen.period, chosen.period.previous()
-    rows = SubtreeMonthlyCount.objects.filter(
-        _in_tops(tops),
-        unit__depth__in=[child // tree.SEGMENT - 1, grandchild // tree.SEGMENT - 1],
-        month__gte=previous.first,
-        month__lte=period.last,
-        form__in=forms,
-    )
-    if reveal:
-        rows = rows.filter(security_routed=False)
-    grouped = (
-        rows.values("unit__path")
-        .annotate(
-            now=Sum("events", filter=Q(month__gte=period.first)),
-            before=Sum("events", filter=Q(month__lt=period.first)),
-        )
-        .order_by()
-    )
-    found: dict[tuple[str, str], tuple[int, int]] = {}
-    for row in grouped:
-        path = row["unit__path"]
-        counts = (row["now"] or 0, row["before"] or 0)
-        if len(path) == child:
-            own = found.get((path, path), (0, 0))
-            found[(path, path)] = (own[0] + counts[0], own[1] + counts[1])
-        else:
-            found[(path[:child], path)] = counts
-            own = found.get((path[:child], path[:child]), (0, 0))
-            found[(path[:child], path[:child])] = (own[0] - counts[0], own[1] - counts[1])
-    return found
-
-
-def _by_unit(
-    scope: list[Unit], virtual: bool, chosen: Chosen, reveal: bool, forms: list[str]
-) -> dict[tuple[str, str], tuple[int, int]]:
-    """Events of the current and the previous period per (unit shown, unit below it), where
-    `unit shown` is a path one level down (or the top itself for its own events)."""
-    period, previous = chosen.period, chosen.period.previous()
-    found: dict[tuple[str, str], tuple[int, int]] = {}
-    for length in sorted({len(unit.path) for unit in scope}):
-        tops = [unit for unit in scope if len(unit.path) == length]
-        child = length if virtual else length + tree.SEGMENT
-        summed = _by_unit_from_subtrees(tops, child, chosen, reveal, forms)
-        if summed is not None:
-            found.update(summed)
-            continue
-        rows = (
-            _base(tops, previous.first, period.last, chosen, reveal)
-            .filter(form__in=forms)
-            .annotate(
-                child=Substr("unit__path", 1, child),
-                grandchild=Substr("unit__path", 1, child + tree.SEGMENT),
-            )
-            .values("child", "grandchild")
-            .annotate(
-                now=Sum("events", filter=Q(month__gte=period.first)),
-                before=Sum("events", filter=Q(month__lt=period.first)),
-            )
-            .order_by()
-        )
-        for row in rows:
-            found[(row["child"], row["grandchild"])] = (row["now"] or 0, row["before"] or 0)
-    return found
-
-
-def _headcounts(
-    scope: list[Unit], virtual: bool, year: int, other_years: set[int]
-) -> dict[tuple[int, str], int]:
-    """Employees per (year, path) for the units one and two levels down and the tops in
-    `year`; in `other_years` (the previous period's) only the tops, all that is shown of them."""
-    found: dict[tuple[int, str], int] = defaultdict(int)
-    for length in sorted({len(unit.path) for unit in scope}):
-        tops = [unit for unit in scope if len(unit.path) == length]
-        child = length if virtual else length + tree.SEGMENT
-        rows = (
-            Headcount.objects.filter(_in_tops(tops), year=year)
-            .annotate(
-                child=Substr("unit__path", 1, child),
-                grandchild=Substr("unit__path", 1, child + tree.SEGMENT),
-                top=Substr("unit__path", 1, length),
-            )
-            .values("year", "top", "child", "grandchild")
-            .annotate(employees=Sum("employees"))
-            .order_by()
-        )
-        for row in rows:
-            found[(row["year"], "top:" + row["top"])] += row["employees"]
-            found[(row["year"], row["child"])] += row["employees"]
-            if row["grandchild"] != row["child"]:
-                found[(row["year"], row["grandchild"])] += row["employees"]
-        if other_years - {year}:
-            before = (
-                Headcount.objects.filter(_in_tops(tops), year__in=other_years - {year})
-                .annotate(top=Substr("unit__path", 1, length))
-                .values("year", "top")
-                .annotate(employees=Sum("employees"))
-                .order_by()
-            )
-            for total in before:
-                found[(total["year"], "top:" + total["top"])] += total["employees"]
-    return found
-
-
-def _unit_parts(
-    pairs: dict[tuple[str, str], tuple[int, int]],
-    shown_paths: list[str],
-    top_paths: set[str],
-    index: int,
-) -> dict[str, int]:
-    """The events per shown unit, the rest (the top's own events, and units the reader may
-    not drill into) as OWN."""
-    parts = dict.fromkeys(shown_paths, 0)
-    parts[OWN] = 0
-    for (child, _grandchild), counts in pairs.items():
-        key = child if child in parts and child not in top_paths else OWN
-        parts[key] += counts[index]
-    return parts
-
-
-def _sub_parts(
-    below: dict[str, tuple[int, int]], parent: str, shown: list[str], index: int
-) -> dict[str, int]:
-    """The events of `parent`'s units below it (`below`: its pairs, by the unit below), the
-    rest as OWN."""
-    parts = dict.fromkeys(shown, 0)
-    parts[OWN] = 0
-    for grandchild, counts in below.items():
-        parts[grandchild if grandchild in parts and grandchild != parent else OWN] += counts[index]
-    return parts
 
 
 def _parent_hides(user: AnyUser, unit: Unit, chosen: Chosen, forms: list[str]) -> tuple[bool, bool]:
@@ -351,7 +58,7 @@ def _parent_hides(user: AnyUser, unit: Unit, chosen: Chosen, forms: list[str]) -
     parent = unit.parent
     if parent is None or not access.may_follow_up(user, parent):
         return False, False
-    pairs = _by_unit([parent], False, chosen, False, forms)
+    pairs = rollups.by_unit([parent], False, chosen, False, forms)
     children = [
         child
         for child in Unit.objects.filter(parent=parent).order_by("path")
@@ -360,7 +67,7 @@ def _parent_hides(user: AnyUser, unit: Unit, chosen: Chosen, forms: list[str]) -
     paths = [child.path for child in children]
     hidden = []
     for index in (0, 1):
-        figures, _total = suppression.breakdown(_unit_parts(pairs, paths, set(), index))
+        figures, _total = suppression.breakdown(rollups.unit_parts(pairs, paths, set(), index))
         hidden.append(figures.get(unit.path, Figure(None)).hidden)
     return hidden[0], hidden[1]
 
@@ -419,18 +126,18 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     # By month, form and situation, every column: the headline, the time series, the
     # categories and the handling figures all come from these rows.
     columns = ["events", *COUNT_COLUMNS[1:]]
-    summed = _subtree_base(scope, previous.first, period.last, chosen, reveal)
+    summed = rollups.subtree_base(scope, previous.first, period.last, chosen, reveal)
     if summed is not None:
         rows = list(
             summed.values("month", "form")
-            .annotate(**_sums([*columns, *SITUATION_COLUMNS]))
+            .annotate(**rollups.sums([*columns, *SITUATION_COLUMNS]))
             .order_by()
         )
     else:
         rows = list(
-            _base(scope, previous.first, period.last, chosen, reveal)
+            rollups.base(scope, previous.first, period.last, chosen, reveal)
             .values("month", "form", "situation")
-            .annotate(**_sums(columns))
+            .annotate(**rollups.sums(columns))
             .order_by()
         )
     now: dict[str, int] = defaultdict(int)
@@ -446,7 +153,7 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
             continue
         if is_now:
             by_month_now[row["month"]] += row["events"]
-            for situation, count in _situations(row, summed is not None):
+            for situation, count in rollups.situations(row, summed is not None):
                 by_situation[situation if situation in by_situation else NOT_STATED] += count
             for column in columns:
                 now[column] += row[column] or 0
@@ -456,7 +163,7 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     total_before = sum(by_month_before.values())
 
     # Units one and two levels down.
-    pairs = _by_unit(scope, virtual, chosen, reveal, forms)
+    pairs = rollups.by_unit(scope, virtual, chosen, reveal, forms)
     paths = {child for child, _ in pairs} | {grandchild for _, grandchild in pairs}
     units = {
         unit.path: unit for unit in Unit.objects.filter(path__in=paths | top_paths).order_by("path")
@@ -470,7 +177,7 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
             for path, unit in units.items()
             if len(path) == len(scope[0].path) + tree.SEGMENT and follows(unit)
         )
-    heads = _headcounts(scope, virtual, period.last.year, {previous.last.year})
+    heads = rollups.headcounts(scope, virtual, period.last.year, {previous.last.year})
 
     # Whether a figure that this page's total would give back is hidden elsewhere: in the
     # parent's table of units, or among the forms when the page is narrowed to some.
@@ -489,8 +196,8 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
                     else:
                         withhold_before = True
 
-    unit_now = _unit_parts(pairs, children, set() if virtual else top_paths, 0)
-    unit_before = _unit_parts(pairs, children, set() if virtual else top_paths, 1)
+    unit_now = rollups.unit_parts(pairs, children, set() if virtual else top_paths, 0)
+    unit_before = rollups.unit_parts(pairs, children, set() if virtual else top_paths, 1)
     if virtual:
         unit_now.pop(OWN)
         unit_before.pop(OWN)
@@ -826,10 +533,10 @@ def _hot_spots(
         if not below:
             continue
         figures_now, _total = suppression.breakdown(
-            _sub_parts(pairs_of[path], path, below, 0), reveal=board.reveal
+            rollups.sub_parts(pairs_of[path], path, below, 0), reveal=board.reveal
         )
         figures_then, _total = suppression.breakdown(
-            _sub_parts(pairs_of[path], path, below, 1), reveal=board.reveal
+            rollups.sub_parts(pairs_of[path], path, below, 1), reveal=board.reveal
         )
         for other in below:
             candidates.append((units[other], figures_now[other], figures_then[other]))

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 from varna.orgs import access as org_access
 from varna.orgs.access import Action
 from varna.stats import access, charts, exports, selectors, services
+from varna.stats.figures import Chosen, Dashboard
 from varna.stats.forms import FilterForm
 from varna.stats.models import ReportJob
-from varna.stats.selectors import Chosen, Dashboard
 
 
 def _follows_up(request: HttpRequest) -> None:

@@ -1,0 +1,219 @@
+"""Reads of the two rollups for a dashboard: the base rollup per unit and month, and the
+subtree rollup per municipality (and the units just below) and month, plus the headcounts.
+Each returns plain sums; varna.stats.selectors decides what is shown."""
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Substr
+from django.db.models.lookups import In
+
+from varna.orgs import tree
+from varna.orgs.models import Headcount, Unit
+from varna.stats.figures import (
+    NOT_STATED,
+    OWN,
+    Chosen,
+)
+from varna.stats.models import (
+    SITUATION_COLUMNS,
+    SUBTREE_DEPTH,
+    MonthlyCount,
+    SubtreeMonthlyCount,
+)
+
+
+def sums(columns: list[str]) -> dict[str, Sum]:
+    return {column: Sum(column) for column in columns}
+
+
+def scope_q(units: list[Unit], lookup: str = "unit__path") -> Q:
+    query = Q(pk__in=[])
+    for unit in units:
+        query |= tree.subtree_q(unit.path, lookup)
+    return query
+
+
+def base(scope: list[Unit], first: date, last: date, chosen: Chosen, reveal: bool) -> QuerySet:
+    rows = MonthlyCount.objects.filter(scope_q(scope), month__gte=first, month__lte=last)
+    if chosen.contexts:
+        rows = rows.filter(
+            situation__in=[NOT_STATED if c == "none" else c for c in chosen.contexts]
+        )
+    if reveal:
+        # Exact figures count only the cases the reader may open: not those sent to security.
+        rows = rows.filter(security_routed=False)
+    return rows
+
+
+def in_tops(tops: list[Unit], lookup: str = "unit__path") -> Any:
+    """A filter on the subtrees of these tops, all of one depth: one range (on the index) for
+    one top; for many, the path's prefix among theirs, a hash look-up per row instead of a
+    comparison per top (the country is 290 ranges)."""
+    if len(tops) == 1:
+        return tree.subtree_q(tops[0].path, lookup)
+    return In(Substr(lookup, 1, len(tops[0].path)), [top.path for top in tops])
+
+
+def subtree_base(
+    units: list[Unit], first: date, last: date, chosen: Chosen, reveal: bool
+) -> QuerySet | None:
+    """The subtree rollup rows of these units, or None where it cannot answer (a unit too
+    deep for it, or a filter on situations it does not key on). The units must not nest (a
+    scope never does: access.tops), or their sums would count events twice."""
+    if chosen.contexts or any(unit.depth > SUBTREE_DEPTH for unit in units):
+        return None
+    rows = SubtreeMonthlyCount.objects.filter(
+        unit__in=[unit.pk for unit in units], month__gte=first, month__lte=last
+    )
+    return rows.filter(security_routed=False) if reveal else rows
+
+
+def situations(row: dict[str, Any], subtree: bool) -> list[tuple[str, int]]:
+    """(situation, events) of a grouped row of either rollup."""
+    if not subtree:
+        return [(row["situation"], row["events"])]
+    counts = [(code, row[column] or 0) for column, code in SITUATION_COLUMNS.items()]
+    return [*counts, (NOT_STATED, row["events"] - sum(count for _code, count in counts))]
+
+
+def by_unit_from_subtrees(
+    tops: list[Unit], child: int, chosen: Chosen, reveal: bool, forms: list[str]
+) -> dict[tuple[str, str], tuple[int, int]] | None:
+    """`_by_unit` for tops whose units shown (`child` long) and the units below those are
+    all in the subtree rollup: a unit below counts its subtree; the unit shown its own
+    events, which are its subtree less those of the units below it."""
+    grandchild = child + tree.SEGMENT
+    if chosen.contexts or grandchild // tree.SEGMENT - 1 > SUBTREE_DEPTH:
+        return None
+    period, previous = chosen.period, chosen.period.previous()
+    rows = SubtreeMonthlyCount.objects.filter(
+        in_tops(tops),
+        unit__depth__in=[child // tree.SEGMENT - 1, grandchild // tree.SEGMENT - 1],
+        month__gte=previous.first,
+        month__lte=period.last,
+        form__in=forms,
+    )
+    if reveal:
+        rows = rows.filter(security_routed=False)
+    grouped = (
+        rows.values("unit__path")
+        .annotate(
+            now=Sum("events", filter=Q(month__gte=period.first)),
+            before=Sum("events", filter=Q(month__lt=period.first)),
+        )
+        .order_by()
+    )
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    for row in grouped:
+        path = row["unit__path"]
+        counts = (row["now"] or 0, row["before"] or 0)
+        if len(path) == child:
+            own = found.get((path, path), (0, 0))
+            found[(path, path)] = (own[0] + counts[0], own[1] + counts[1])
+        else:
+            found[(path[:child], path)] = counts
+            own = found.get((path[:child], path[:child]), (0, 0))
+            found[(path[:child], path[:child])] = (own[0] - counts[0], own[1] - counts[1])
+    return found
+
+
+def by_unit(
+    scope: list[Unit], virtual: bool, chosen: Chosen, reveal: bool, forms: list[str]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Events of the current and the previous period per (unit shown, unit below it), where
+    `unit shown` is a path one level down (or the top itself for its own events)."""
+    period, previous = chosen.period, chosen.period.previous()
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    for length in sorted({len(unit.path) for unit in scope}):
+        tops = [unit for unit in scope if len(unit.path) == length]
+        child = length if virtual else length + tree.SEGMENT
+        summed = by_unit_from_subtrees(tops, child, chosen, reveal, forms)
+        if summed is not None:
+            found.update(summed)
+            continue
+        rows = (
+            base(tops, previous.first, period.last, chosen, reveal)
+            .filter(form__in=forms)
+            .annotate(
+                child=Substr("unit__path", 1, child),
+                grandchild=Substr("unit__path", 1, child + tree.SEGMENT),
+            )
+            .values("child", "grandchild")
+            .annotate(
+                now=Sum("events", filter=Q(month__gte=period.first)),
+                before=Sum("events", filter=Q(month__lt=period.first)),
+            )
+            .order_by()
+        )
+        for row in rows:
+            found[(row["child"], row["grandchild"])] = (row["now"] or 0, row["before"] or 0)
+    return found
+
+
+def headcounts(
+    scope: list[Unit], virtual: bool, year: int, other_years: set[int]
+) -> dict[tuple[int, str], int]:
+    """Employees per (year, path) for the units one and two levels down and the tops in
+    `year`; in `other_years` (the previous period's) only the tops, all that is shown of them."""
+    found: dict[tuple[int, str], int] = defaultdict(int)
+    for length in sorted({len(unit.path) for unit in scope}):
+        tops = [unit for unit in scope if len(unit.path) == length]
+        child = length if virtual else length + tree.SEGMENT
+        rows = (
+            Headcount.objects.filter(in_tops(tops), year=year)
+            .annotate(
+                child=Substr("unit__path", 1, child),
+                grandchild=Substr("unit__path", 1, child + tree.SEGMENT),
+                top=Substr("unit__path", 1, length),
+            )
+            .values("year", "top", "child", "grandchild")
+            .annotate(employees=Sum("employees"))
+            .order_by()
+        )
+        for row in rows:
+            found[(row["year"], "top:" + row["top"])] += row["employees"]
+            found[(row["year"], row["child"])] += row["employees"]
+            if row["grandchild"] != row["child"]:
+                found[(row["year"], row["grandchild"])] += row["employees"]
+        if other_years - {year}:
+            before = (
+                Headcount.objects.filter(in_tops(tops), year__in=other_years - {year})
+                .annotate(top=Substr("unit__path", 1, length))
+                .values("year", "top")
+                .annotate(employees=Sum("employees"))
+                .order_by()
+            )
+            for total in before:
+                found[(total["year"], "top:" + total["top"])] += total["employees"]
+    return found
+
+
+def unit_parts(
+    pairs: dict[tuple[str, str], tuple[int, int]],
+    shown_paths: list[str],
+    top_paths: set[str],
+    index: int,
+) -> dict[str, int]:
+    """The events per shown unit, the rest (the top's own events, and units the reader may
+    not drill into) as OWN."""
+    parts = dict.fromkeys(shown_paths, 0)
+    parts[OWN] = 0
+    for (child, _grandchild), counts in pairs.items():
+        key = child if child in parts and child not in top_paths else OWN
+        parts[key] += counts[index]
+    return parts
+
+
+def sub_parts(
+    below: dict[str, tuple[int, int]], parent: str, shown: list[str], index: int
+) -> dict[str, int]:
+    """The events of `parent`'s units below it (`below`: its pairs, by the unit below), the
+    rest as OWN."""
+    parts = dict.fromkeys(shown, 0)
+    parts[OWN] = 0
+    for grandchild, counts in below.items():
+        parts[grandchild if grandchild in parts and grandchild != parent else OWN] += counts[index]
+    return parts

@@ -100,6 +100,8 @@ class Dashboard:
     rises: list[HotSpot] = field(default_factory=list)
     cases_link: str = ""
     ack_mean_hours: float | None = None
+    # Why the page shows something other than what was chosen.
+    notes: list[str] = field(default_factory=list)
 
 
 def figure_cell(figure: Figure) -> Cell:

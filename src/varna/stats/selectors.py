@@ -24,7 +24,7 @@ from varna.orgs import tree
 from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
 from varna.reporting.taxonomy import SUBFORMS, ActorRelation, Consequence, Form, Place, Situation
-from varna.stats import access, periods, rollups, suppression
+from varna.stats import access, linked, periods, rollups, suppression
 from varna.stats.figures import (
     NOT_STATED,
     OWN,
@@ -39,37 +39,12 @@ from varna.stats.figures import (
     number_cell,
 )
 from varna.stats.models import (
-    ACTOR_COLUMNS,
-    CONSEQUENCE_COLUMNS,
-    COUNT_COLUMNS,
-    PLACE_COLUMNS,
     SITUATION_COLUMNS,
-    SUBFORM_COLUMNS,
 )
+from varna.stats.sums import COLUMNS, Sums
 from varna.stats.suppression import Figure
 
 HOT_SPOTS = 5
-
-
-def _parent_hides(user: AnyUser, unit: Unit, chosen: Chosen, forms: list[str]) -> tuple[bool, bool]:
-    """Whether the unit's figure (current, previous period) is hidden in its parent's table of
-    units: then its own page must not show it either, or the parent minus its other units
-    would give a hidden figure back."""
-    parent = unit.parent
-    if parent is None or not access.may_follow_up(user, parent):
-        return False, False
-    pairs = rollups.by_unit([parent], False, chosen, False, forms)
-    children = [
-        child
-        for child in Unit.objects.filter(parent=parent).order_by("path")
-        if access.may_follow_up(user, child)
-    ]
-    paths = [child.path for child in children]
-    hidden = []
-    for index in (0, 1):
-        figures, _total = suppression.breakdown(rollups.unit_parts(pairs, paths, set(), index))
-        hidden.append(figures.get(unit.path, Figure(None)).hidden)
-    return hidden[0], hidden[1]
 
 
 def _inbox_link(unit: Unit | None, form: str = "") -> str:
@@ -110,6 +85,33 @@ def parse(user: AnyUser, data: Any, today: date) -> tuple[Chosen, Any, list[str]
     return chosen, form, problems
 
 
+def _as_published(chosen: Chosen) -> tuple[Chosen, list[str]]:
+    """The choice as it may be shown to a reader who may not see the events, and why it
+    differs. Calendar years do not overlap, and a page narrowed to some forms or contexts
+    would cut every table a second way: a month beside its year, or one form's places beside
+    all forms', would let a hidden figure be subtracted out, so only whole years of all
+    events are shown (and the previous year beside them)."""
+    notes = []
+    if chosen.period.kind != "year":
+        chosen = replace(chosen, period=periods.period_of("year", chosen.period.last))
+        notes.append(
+            _(
+                "Without access to the cases, follow-up is by calendar year: shorter or "
+                "overlapping periods side by side would reveal small numbers. Shown: %(year)s."
+            )
+            % {"year": chosen.period.label}
+        )
+    if chosen.forms or chosen.contexts:
+        chosen = replace(chosen, forms=(), contexts=())
+        notes.append(
+            _(
+                "Without access to the cases, the figures cover every form and context: "
+                "narrowed, they would reveal small numbers."
+            )
+        )
+    return chosen, notes
+
+
 def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     """The figures of the chosen subtree and period as this user may see them."""
     if chosen.unit is None:
@@ -119,48 +121,44 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     virtual = chosen.unit is None
     scope = tops if chosen.unit is None else [chosen.unit]
     reveal = access.reveals(user, scope)
+    notes: list[str] = []
+    if not reveal:
+        chosen, notes = _as_published(chosen)
+        if virtual:
+            # The tops' own pages are decided each on its own; their sum beside them would
+            # give back what one of them hides. One top at a time, then.
+            chosen = replace(chosen, unit=tops[0])
+            virtual, scope = False, [tops[0]]
+            reveal = access.reveals(user, scope)
+            notes.append(
+                _("Choose one of the parts of the organisation you follow up; shown: %(unit)s.")
+                % {"unit": tops[0].name}
+            )
     period, previous = chosen.period, chosen.period.previous()
     forms = list(chosen.forms) or list(Form.values)
     top_paths = {unit.path for unit in scope}
 
     # By month, form and situation, every column: the headline, the time series, the
     # categories and the handling figures all come from these rows.
-    columns = ["events", *COUNT_COLUMNS[1:]]
     summed = rollups.subtree_base(scope, previous.first, period.last, chosen, reveal)
     if summed is not None:
-        rows = list(
+        rows = (
             summed.values("month", "form")
-            .annotate(**rollups.sums([*columns, *SITUATION_COLUMNS]))
+            .annotate(**rollups.sums([*COLUMNS, *SITUATION_COLUMNS]))
             .order_by()
         )
     else:
-        rows = list(
+        rows = (
             rollups.base(scope, previous.first, period.last, chosen, reveal)
             .values("month", "form", "situation")
-            .annotate(**rollups.sums(columns))
+            .annotate(**rollups.sums(COLUMNS))
             .order_by()
         )
-    now: dict[str, int] = defaultdict(int)
-    by_form_now: dict[str, int] = dict.fromkeys(Form.values, 0)
-    by_form_before: dict[str, int] = dict.fromkeys(Form.values, 0)
-    by_month_now = dict.fromkeys(period.months, 0)
-    by_month_before = dict.fromkeys(previous.months, 0)
-    by_situation: dict[str, int] = dict.fromkeys([*Situation.values, NOT_STATED], 0)
+    sums = Sums(period, forms)
     for row in rows:
-        is_now = row["month"] >= period.first
-        (by_form_now if is_now else by_form_before)[row["form"]] += row["events"]
-        if row["form"] not in forms:
-            continue
-        if is_now:
-            by_month_now[row["month"]] += row["events"]
-            for situation, count in rollups.situations(row, summed is not None):
-                by_situation[situation if situation in by_situation else NOT_STATED] += count
-            for column in columns:
-                now[column] += row[column] or 0
-        else:
-            by_month_before[row["month"]] += row["events"]
-    total = now["events"]
-    total_before = sum(by_month_before.values())
+        sums.add(row, summed is not None)
+    now = sums.columns[0]
+    acknowledged = now["ack_in_time"] + now["ack_late"]
 
     # Units one and two levels down.
     pairs = rollups.by_unit(scope, virtual, chosen, reveal, forms)
@@ -179,88 +177,24 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
         )
     heads = rollups.headcounts(scope, virtual, period.last.year, {previous.last.year})
 
-    # Whether a figure that this page's total would give back is hidden elsewhere: in the
-    # parent's table of units, or among the forms when the page is narrowed to some.
-    withhold_now = withhold_before = False
-    if not reveal:
-        if chosen.unit is not None and chosen.unit.path not in {
-            top.path for top in access.tops(user)
-        }:
-            withhold_now, withhold_before = _parent_hides(user, chosen.unit, chosen, forms)
-        if chosen.forms and set(chosen.forms) != set(Form.values):
-            for counts, flag in ((by_form_now, "now"), (by_form_before, "before")):
-                figures, _total = suppression.breakdown(counts)
-                if any(figures[form].hidden for form in chosen.forms):
-                    if flag == "now":
-                        withhold_now = True
-                    else:
-                        withhold_before = True
-
     unit_now = rollups.unit_parts(pairs, children, set() if virtual else top_paths, 0)
     unit_before = rollups.unit_parts(pairs, children, set() if virtual else top_paths, 1)
     if virtual:
         unit_now.pop(OWN)
         unit_before.pop(OWN)
-
-    places = {code: now[column] for column, code in PLACE_COLUMNS.items()}
-    places[NOT_STATED] = total - sum(places.values())
-    actors = {code: now[column] for column, code in ACTOR_COLUMNS.items()}
-    actors[NOT_STATED] = total - sum(actors.values())
-    acknowledged = now["ack_in_time"] + now["ack_late"]
-    police = {
-        "employer": now["police_employer"],
-        "employee": now["police_employee"],
-        "none": now["police_none"],
-    }
-    police["undecided"] = total - sum(police.values())
-    current = suppression.group(
-        total,
-        {
-            "form": {form: by_form_now[form] for form in forms},
-            "month": {f"{month:%Y-%m}": count for month, count in by_month_now.items()},
-            "units": unit_now,
-            "place": places,
-            "situation": by_situation,
-            "actor": actors,
-            "ack": {
-                "in_time": now["ack_in_time"],
-                "late": now["ack_late"],
-                "none": total - acknowledged,
-            },
-            "measures": {"with": now["with_measures"], "without": total - now["with_measures"]},
-            "police": police,
-            "serious": {"serious": now["serious"], "other": total - now["serious"]},
-            "influenced": {"yes": now["influenced"], "other": total - now["influenced"]},
-        },
-        overlapping={
-            "subform": {column: now[column] for column in SUBFORM_COLUMNS},
-            "consequence": {code: now[column] for column, code in CONSEQUENCE_COLUMNS.items()},
-        },
-        reveal=reveal,
-        withhold=withhold_now,
+    # A unit below the reader's top is decided with its parent's page (see varna.stats.linked).
+    below = (
+        not reveal
+        and chosen.unit is not None
+        and chosen.unit.path not in {top.path for top in access.tops(user)}
     )
-    before = suppression.group(
-        total_before,
-        {
-            "form": {form: by_form_before[form] for form in forms},
-            "month": {f"{month:%Y-%m}": count for month, count in by_month_before.items()},
-            "units": unit_before,
-        },
-        reveal=reveal,
-        withhold=withhold_before,
-    )
-    serious = current.tables["serious"]["serious"]
-    notices = suppression.group(
-        now["serious"],
-        {
-            "notice": {
-                "in_time": now["serious_in_time"],
-                "late": now["serious"] - now["serious_in_time"],
-            }
-        },
-        reveal=reveal,
-        withhold=serious.hidden,
-    )
+    if below:
+        assert chosen.unit is not None
+        current, before, notices = linked.below_top(
+            user, chosen.unit, chosen, forms, (unit_now, unit_before)
+        )
+    else:
+        current, before, notices = linked.decide(sums, (unit_now, unit_before), reveal=reveal)
 
     employees = sum(heads.get((period.last.year, "top:" + unit.path), 0) for unit in scope)
     employees_before = sum(heads.get((previous.last.year, "top:" + unit.path), 0) for unit in scope)
@@ -285,13 +219,46 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
         previous_withheld=before.withheld,
         tables={},
     )
-    if reveal or (acknowledged >= suppression.threshold() and not current.withheld):
+    board.notes = notes
+    ack = current.tables["ack"]
+    if reveal or (
+        acknowledged >= suppression.threshold()
+        and not current.withheld
+        and not ack["in_time"].hidden
+        and not ack["late"].hidden
+    ):
         board.ack_mean_hours = now["ack_minutes"] / 60 / acknowledged if acknowledged else None
     if chosen.unit is not None and access.opens_cases(user, chosen.unit):
         board.cases_link = _inbox_link(chosen.unit, forms[0] if len(forms) == 1 else "")
     _tables(board, user, current, before, notices, units, children, heads, forms)
     _hot_spots(board, user, pairs, units, children, heads, current, before, top_paths, virtual)
+    withheld = current.given_up | before.given_up | notices_given_up(notices, current)
+    for table in board.tables.values():
+        names = HANDLING_TABLES if table.key == "handling" else {table.key}
+        if withheld & names:
+            table.note = " ".join(
+                filter(
+                    None,
+                    [
+                        table.note,
+                        _(
+                            "Some figures of this table are withheld: beside the figures of "
+                            "other pages they would reveal small numbers."
+                        ),
+                    ],
+                )
+            )
     return board
+
+
+HANDLING_TABLES = frozenset({"ack", "measures", "police", "serious", "influenced", "notice"})
+
+
+def notices_given_up(notices: suppression.Group, current: suppression.Group) -> set[str]:
+    """The notice table counts as withheld where its serious events are shown but not it."""
+    if notices.withheld and not current.tables["serious"]["serious"].hidden:
+        return {"notice"}
+    return set()
 
 
 def _tables(

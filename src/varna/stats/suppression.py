@@ -15,8 +15,10 @@ would give the total back). Derived figures (rates, shares, changes) are compute
 figures as shown (`rate`, `change`), so a hidden count hides what is derived from it.
 """
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -108,6 +110,8 @@ class Group:
     tables: dict[str, dict[str, Figure]] = field(default_factory=dict)
     # Every figure is hidden: the group's tables could not be shown without revealing one.
     withheld: bool = False
+    # Tables withheld on their own (every figure with events hidden) beside a shown total.
+    given_up: frozenset[str] = frozenset()
 
 
 def _withheld(
@@ -193,3 +197,171 @@ def share(part: Figure, whole: Figure) -> float | None:
     if part.value is None or whole.value is None or not whole.value:
         return None
     return 100 * part.value / whole.value
+
+
+# Linked tables: a unit's page and the pages of the units below it.
+#
+# A unit's table (say, by form) is the sum of the same table of every unit below it, and of
+# the unit's own events. A reader who sees the parent's table and all but one child's can
+# subtract, so each child's table is decided together with its siblings', under the parent's
+# as already decided (top down: a child never changes what its parent shows). The reader is
+# modelled as knowing a range for every figure: exact when shown, 1..k-1 for "<k", k and more
+# for "hidden"; the events directly in the parent (and in units the reader may not open) are
+# never shown per category, so any value. Every sum (a row, a column) narrows the ranges of
+# its parts, round after round; wherever that leaves a small figure with one possible value,
+# one more figure beside it is hidden, until none is left.
+
+_UNBOUNDED = 10**12
+
+
+def _range(figure: Figure, withheld: bool, k: int) -> tuple[int, int]:
+    if figure.value is not None:
+        return figure.value, figure.value
+    if figure.secondary:
+        return (1 if withheld else k), _UNBOUNDED
+    return (0 if withheld else 1), k - 1
+
+
+def _narrow(
+    ranges: dict[Any, list[int]], sums: list[tuple[list[Any], Any]]
+) -> dict[Any, list[int]]:
+    """What the reader can tell of every figure from the sums (parts, whole) they know of."""
+    ranges = {key: list(bounds) for key, bounds in ranges.items()}
+    for _round in range(100):
+        changed = False
+        for parts, whole in sums:
+            low = sum(ranges[part][0] for part in parts)
+            high = sum(ranges[part][1] for part in parts)
+            whole_range = ranges[whole]
+            if low > whole_range[0] or high < whole_range[1]:
+                whole_range[0], whole_range[1] = max(whole_range[0], low), min(whole_range[1], high)
+                changed = True
+            for part in parts:
+                bounds = ranges[part]
+                smallest = max(bounds[0], whole_range[0] - (high - bounds[1]))
+                largest = min(bounds[1], whole_range[1] - (low - bounds[0]))
+                if smallest != bounds[0] or largest != bounds[1]:
+                    bounds[0], bounds[1] = smallest, largest
+                    changed = True
+        if not changed:
+            break
+    return ranges
+
+
+def within(
+    parent: Mapping[str, Figure],
+    parent_whole: Figure | None,
+    rows: Mapping[str, Mapping[str, int]],
+    wholes: Mapping[str, Figure],
+    *,
+    parent_withheld: bool = False,
+    unseen: frozenset[str] = frozenset(),
+    overlapping: bool = False,
+    k: int | None = None,
+) -> tuple[dict[str, dict[str, Figure]], set[str]]:
+    """One table of the units below a unit, as each of their pages may show it, and the rows
+    whose table is withheld (every figure with events hidden, with no bound on it).
+
+    `parent` is the unit's own table as shown (its total `parent_whole`); `rows` the same table
+    of each unit below it and `wholes` their totals as the unit's table of units shows them;
+    rows in `unseen` (the unit's own events) are never shown per category. `overlapping`: an
+    event may count in more than one part, so a row's parts have no known sum."""
+    k = threshold() if k is None else k
+    keys = list(parent)
+    state: dict[tuple[str, str], Figure] = {}
+    # Rows whose total the unit's table hides: their pages withhold every figure.
+    dark = {row for row, whole in wholes.items() if whole.hidden and row not in unseen}
+    # Rows whose table is withheld although their total is shown.
+    given_up: set[str] = set()
+    for row, counts in rows.items():
+        if row in unseen:
+            continue
+        if row in dark:
+            small = not wholes[row].secondary
+            for key in keys:
+                value = counts.get(key, 0)
+                state[(row, key)] = (
+                    Figure(None) if small else Figure(0) if value == 0 else Figure(None, True)
+                )
+            continue
+        figures, total = breakdown({key: counts.get(key, 0) for key in keys}, k=k)
+        if total.hidden and not overlapping:
+            # The table cannot be shown beside its total, which the unit's table shows.
+            given_up.add(row)
+            figures = {
+                key: Figure(0) if not value else Figure(None, True) for key, value in counts.items()
+            }
+        for key in keys:
+            state[(row, key)] = figures.get(key, Figure(0))
+
+    whole_of_parent = parent_whole if parent_whole is not None else Figure(None, True)
+    fixed: dict[Any, list[int]] = {}
+    for row in rows:
+        if row in unseen:
+            high = _range(wholes[row], False, k)[1] if row in wholes else _UNBOUNDED
+            for key in keys:
+                fixed[(row, key)] = [0, high]
+        fixed[("whole", row)] = list(_range(wholes.get(row, Figure(None, True)), False, k))
+    for key in keys:
+        fixed[("parent", key)] = list(_range(parent[key], parent_withheld, k))
+    fixed[("parent", "")] = list(_range(whole_of_parent, parent_withheld, k))
+
+    sums: list[tuple[list[Any], Any]] = [
+        ([(row, key) for row in rows], ("parent", key)) for key in keys
+    ]
+    if not overlapping:
+        sums += [([(row, key) for key in keys], ("whole", row)) for row in rows]
+        sums.append(([("parent", key) for key in keys], ("parent", "")))
+    while True:
+        ranges = dict(fixed)
+        for cell, figure in state.items():
+            ranges[cell] = list(_range(figure, cell[0] in dark or cell[0] in given_up, k))
+        known = _narrow(ranges, sums)
+        # Small figures the reader must not work out: those hidden, and those of the unit's
+        # own events, which no page shows.
+        exposed = [
+            cell
+            for cell in [*state, *((row, key) for row in unseen if row in rows for key in keys)]
+            if (cell not in state or state[cell].hidden)
+            and 0 < rows[cell[0]].get(cell[1], 0) < k
+            and known[cell][0] == known[cell][1]
+        ]
+        if not exposed:
+            break
+        row, key = exposed[0]
+
+        def hideable(cell: tuple[str, str], figure: Figure) -> bool:
+            return (
+                not figure.hidden
+                and rows[cell[0]].get(cell[1], 0) > 0
+                and cell[0] not in dark | given_up
+            )
+
+        beside = [
+            cell
+            for cell, figure in state.items()
+            if hideable(cell, figure) and (cell[0] == row or cell[1] == key)
+        ]
+        if beside:
+            chosen = min(beside, key=lambda cell: (rows[cell[0]].get(cell[1], 0), cell))
+            state[chosen] = Figure(None, secondary=True)
+            continue
+        if row not in dark | given_up | unseen:
+            given_up.add(row)
+            for other in keys:
+                if rows[row].get(other, 0) > 0:
+                    state[(row, other)] = Figure(None, secondary=True)
+            continue
+        # The last resort: every row of the table withheld.
+        rest = [other for other in rows if other not in unseen | dark | given_up]
+        if not rest:
+            break
+        for other in rest:
+            given_up.add(other)
+            for each in keys:
+                if rows[other].get(each, 0) > 0:
+                    state[(other, each)] = Figure(None, secondary=True)
+    result: dict[str, dict[str, Figure]] = defaultdict(dict)
+    for (row, key), figure in state.items():
+        result[row][key] = figure
+    return dict(result), given_up

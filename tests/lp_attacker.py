@@ -43,7 +43,7 @@ class Attacker:
             assert figure.value == true, f"{label} is shown wrong"
             low, high = figure.value, figure.value
         elif figure.secondary:
-            low, high = (1 if withheld else self.k), float("inf")
+            low, high = (0 if withheld else self.k), float("inf")
         else:
             low, high = (0 if small_total or withheld else 1), self.k - 1
         assert low <= true <= high, f"{label}: the attacker's model is wrong"

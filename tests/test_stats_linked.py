@@ -2,13 +2,23 @@
 below it. An attacker who reads all of them at once, as linear constraints, works out no
 small figure that any of them hides."""
 
-from collections import Counter
+import random
+from collections import Counter, defaultdict
+from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.lp_attacker import Attacker, K
-from varna.stats import suppression
+from varna.orgs import tree
+from varna.orgs.models import Unit
+from varna.reporting.taxonomy import ActorRelation, Form, Place, Situation
+from varna.stats import selectors, services, suppression
+from varna.stats.figures import NOT_STATED, Chosen
+from varna.stats.models import ACTOR_COLUMNS, PLACE_COLUMNS, MonthlyCount
+from varna.stats.periods import period_of
+from varna.stats.suppression import Figure
 
 OWN = "own"
 KEYS = "abcd"
@@ -81,4 +91,153 @@ def test_no_small_figure_can_be_worked_out_from_a_unit_and_the_units_below(rows)
                 assert figure.hidden
     for key in KEYS:
         attacker.secret(f"own.{key}", [(OWN, key)], children[OWN][key])
+    assert attacker.worked_out() == []
+
+
+# Every page at once ---------------------------------------------------------------------------
+
+YEAR = date.today().year - 1
+LABELS = {
+    "form": {str(label): code for code, label in Form.choices},
+    "place": {str(label): code for code, label in Place.choices},
+    "situation": {str(label): code for code, label in Situation.choices},
+    "actor": {str(label): code for code, label in ActorRelation.choices},
+}
+
+
+def fill(seed: int) -> list[Unit]:
+    """Sparse random events in every unit of the demo municipality over two years, so that
+    most figures are small."""
+    rng = random.Random(seed)
+    MonthlyCount.objects.all().delete()
+    units = list(Unit.objects.filter(tree.subtree_q(Unit.objects.get(code="DEMO").path)))
+    found: dict[tuple, dict[str, int]] = {}
+    for unit in units:
+        for _event in range(rng.randint(0, 14)):
+            key = (
+                unit.pk,
+                date(rng.choice([YEAR - 1, YEAR]), rng.randint(1, 12), 1),
+                rng.choice(Form.values),
+                rng.choice([*Situation.values, ""]),
+            )
+            counts = found.setdefault(key, defaultdict(int))
+            counts["events"] += 1
+            place = rng.choice([*PLACE_COLUMNS, None])
+            if place:
+                counts[place] += 1
+            actor = rng.choice([*ACTOR_COLUMNS, None])
+            if actor:
+                counts[actor] += 1
+    MonthlyCount.objects.bulk_create(
+        MonthlyCount(unit_id=unit, month=month, form=form, situation=situation, **counts)
+        for (unit, month, form, situation), counts in found.items()
+    )
+    services.rebuild_subtrees()
+    return units
+
+
+def key_of(table: str, label: str) -> str:
+    if table == "month":
+        return label[5:]
+    return LABELS[table].get(label, NOT_STATED)
+
+
+def read_pages(attacker: Attacker, table: str, units: list[Unit], login) -> None:
+    """Every figure of `table` (and the totals and tables of units) on every page the
+    analyst can open, each a sum of unknowns (unit's own events, year, key)."""
+    truth: dict[tuple[str, int, str], int] = defaultdict(int)
+    for row in MonthlyCount.objects.filter(month__year__gte=YEAR - 1).select_related("unit"):
+        for key, count in split(table, row).items():
+            truth[(row.unit.path, row.month.year, key)] += count
+    keys = sorted({key for (_path, _year, key) in truth} | set(LABELS.get(table, {}).values()))
+    if table == "month":
+        keys = [f"{month:02d}" for month in range(1, 13)]
+    paths = [unit.path for unit in units]
+
+    def inside(path: str) -> list[str]:
+        return [other for other in paths if other.startswith(path)]
+
+    def atoms(owners: list[str], year: int, chosen: list[str]) -> list[tuple[str, int, str]]:
+        return [(owner, year, key) for owner in owners for key in chosen]
+
+    def true(unknowns) -> int:
+        return sum(truth.get(unknown, 0) for unknown in unknowns)
+
+    def read(label, unknowns, cell_, withheld):
+        if cell_.value is not None:
+            figure = Figure(int(cell_.value))
+        else:
+            figure = Figure(None, secondary=not cell_.text.startswith("<"))
+        attacker.read(label, unknowns, figure, true(unknowns), withheld=withheld)
+
+    for unit in units:
+        for year in (YEAR, YEAR - 1):
+            chosen = Chosen(period=period_of("year", date(year, 12, 1)), unit=unit)
+            board = selectors.dashboard(login, chosen)
+            where = f"{unit.code} {year}"
+            for index, figure in enumerate((board.total, board.previous)):
+                unknowns = atoms(inside(unit.path), year - index, keys)
+                withheld = board.withheld if index == 0 else board.previous_withheld
+                attacker.read(
+                    f"{where} total {index}", unknowns, figure, true(unknowns), withheld=withheld
+                )
+            shown = board.tables[table]
+            columns = {"form": (0, 1), "month": (0, 2)}.get(table, (0,))
+            for row in shown.rows:
+                if row.is_total:
+                    continue
+                key = key_of(table, row.label)
+                for index, column in enumerate(columns):
+                    read(
+                        f"{where} {table} {row.label} {index}",
+                        atoms(inside(unit.path), year - index, [key]),
+                        row.cells[column],
+                        shown.withheld[index],
+                    )
+            if "units" in board.tables:
+                owners_left = set(inside(unit.path))
+                children = [
+                    row for row in board.tables["units"].rows if row.code and not row.is_total
+                ]
+                for row in children:
+                    owners_left -= set(inside(Unit.objects.get(code=row.code).path))
+                for row in board.tables["units"].rows:
+                    if row.is_total:
+                        continue
+                    owners = (
+                        inside(Unit.objects.get(code=row.code).path)
+                        if row.code
+                        else sorted(owners_left)
+                    )
+                    for index in (0, 1):
+                        read(
+                            f"{where} units {row.label} {index}",
+                            atoms(owners, year - index, keys),
+                            row.cells[index],
+                            board.tables["units"].withheld[index],
+                        )
+    for (path, year, key), count in truth.items():
+        attacker.secret(f"own {path} {year} {key}", [(path, year, key)], count)
+
+
+def split(table: str, row: MonthlyCount) -> dict[str, int]:
+    if table == "form":
+        return {row.form: row.events}
+    if table == "month":
+        return {f"{row.month.month:02d}": row.events}
+    if table == "situation":
+        return {row.situation or NOT_STATED: row.events}
+    columns = PLACE_COLUMNS if table == "place" else ACTOR_COLUMNS
+    counts = {code: getattr(row, column) for column, code in columns.items()}
+    counts[NOT_STATED] = row.events - sum(counts.values())
+    return counts
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("table", ["form", "month", "place"])
+def test_no_small_figure_can_be_worked_out_from_every_page_together(cast, seed, table):
+    units = fill(seed)
+    attacker = Attacker()
+    read_pages(attacker, table, units, cast["analytiker"])
+    assert attacker.secrets, "the data has no small figures to protect"
     assert attacker.worked_out() == []

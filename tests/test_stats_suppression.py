@@ -26,7 +26,7 @@ def ranges(figures: dict[str, Figure], total: Figure, withheld: bool) -> dict[st
         if figure.value is not None:
             found[key] = (figure.value, figure.value)
         elif figure.secondary:
-            found[key] = (1, BIG) if withheld else (K, BIG)
+            found[key] = (0, BIG) if withheld else (K, BIG)
         else:
             found[key] = (0, K - 1) if small_total else (1, K - 1)
     return found

@@ -68,6 +68,9 @@ class Table:
     columns: list[str]
     rows: list[Row]
     note: str = ""
+    # Whether the figures of this period (and of the previous one) are withheld: every figure
+    # with events hidden, "hidden" then saying only that there are some.
+    withheld: tuple[bool, bool] = (False, False)
 
 
 @dataclass

@@ -54,16 +54,13 @@ def with_units(group: Group, parts: dict[str, int]) -> Group:
     if group.withheld:
         small = not group.total.secondary
         figures = {
-            key: Figure(None) if small else Figure(0) if not value else Figure(None, True)
-            for key, value in parts.items()
+            key: Figure(None) if small else Figure(None, True) for key, value in parts.items()
         }
         return Group(group.total, {**group.tables, "units": figures}, True, group.given_up)
     figures, total = suppression.breakdown(parts)
     given_up = group.given_up
     if total.hidden:
-        figures = {
-            key: Figure(0) if not value else Figure(None, True) for key, value in parts.items()
-        }
+        figures = {key: Figure(None, True) for key in parts}
         given_up = given_up | {"units"}
     return Group(group.total, {**group.tables, "units": figures}, False, given_up)
 

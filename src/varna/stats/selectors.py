@@ -235,6 +235,10 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     withheld = current.given_up | before.given_up | notices_given_up(notices, current)
     for table in board.tables.values():
         names = HANDLING_TABLES if table.key == "handling" else {table.key}
+        table.withheld = (
+            current.withheld or bool(current.given_up & names),
+            before.withheld or bool(before.given_up & names),
+        )
         if withheld & names:
             table.note = " ".join(
                 filter(

@@ -117,18 +117,15 @@ class Group:
 def _withheld(
     total: int, tables: Mapping[str, Mapping[str, int]], k: int
 ) -> tuple[dict[str, dict[str, Figure]], Figure]:
-    """Hide everything. Under a small total every part reads "<k" (zeros too); otherwise every
-    part with events reads "hidden", with no bound on it or on the hidden total."""
+    """Hide everything. Under a small total every part reads "<k"; otherwise "hidden", with no
+    bound on it or on the hidden total. Zeros too: shown, they would say how many parts have
+    events, and eight parts with events in a total of eight are one each."""
     if total < k:
         return {name: {key: Figure(None) for key in parts} for name, parts in tables.items()}, (
             Figure(total) if total == 0 else Figure(None)
         )
     return {
-        name: {
-            key: Figure(0) if value == 0 else Figure(None, secondary=True)
-            for key, value in parts.items()
-        }
-        for name, parts in tables.items()
+        name: dict.fromkeys(parts, Figure(None, secondary=True)) for name, parts in tables.items()
     }, Figure(None, secondary=True)
 
 
@@ -218,7 +215,7 @@ def _range(figure: Figure, withheld: bool, k: int) -> tuple[int, int]:
     if figure.value is not None:
         return figure.value, figure.value
     if figure.secondary:
-        return (1 if withheld else k), _UNBOUNDED
+        return (0 if withheld else k), _UNBOUNDED
     return (0 if withheld else 1), k - 1
 
 
@@ -260,7 +257,7 @@ def within(
     k: int | None = None,
 ) -> tuple[dict[str, dict[str, Figure]], set[str]]:
     """One table of the units below a unit, as each of their pages may show it, and the rows
-    whose table is withheld (every figure with events hidden, with no bound on it).
+    whose table is withheld (every figure hidden, zeros too, with no bound on it).
 
     `parent` is the unit's own table as shown (its total `parent_whole`); `rows` the same table
     of each unit below it and `wholes` their totals as the unit's table of units shows them;
@@ -279,18 +276,13 @@ def within(
         if row in dark:
             small = not wholes[row].secondary
             for key in keys:
-                value = counts.get(key, 0)
-                state[(row, key)] = (
-                    Figure(None) if small else Figure(0) if value == 0 else Figure(None, True)
-                )
+                state[(row, key)] = Figure(None) if small else Figure(None, True)
             continue
         figures, total = breakdown({key: counts.get(key, 0) for key in keys}, k=k)
         if total.hidden and not overlapping:
             # The table cannot be shown beside its total, which the unit's table shows.
             given_up.add(row)
-            figures = {
-                key: Figure(0) if not value else Figure(None, True) for key, value in counts.items()
-            }
+            figures = {key: Figure(None, True) for key in counts}
         for key in keys:
             state[(row, key)] = figures.get(key, Figure(0))
 
@@ -304,14 +296,14 @@ def within(
         fixed[("whole", row)] = list(_range(wholes.get(row, Figure(None, True)), False, k))
     for key in keys:
         fixed[("parent", key)] = list(_range(parent[key], parent_withheld, k))
-    fixed[("parent", "")] = list(_range(whole_of_parent, parent_withheld, k))
+    fixed[("whole of parent",)] = list(_range(whole_of_parent, parent_withheld, k))
 
     sums: list[tuple[list[Any], Any]] = [
         ([(row, key) for row in rows], ("parent", key)) for key in keys
     ]
     if not overlapping:
         sums += [([(row, key) for key in keys], ("whole", row)) for row in rows]
-        sums.append(([("parent", key) for key in keys], ("parent", "")))
+        sums.append(([("parent", key) for key in keys], ("whole of parent",)))
     while True:
         ranges = dict(fixed)
         for cell, figure in state.items():
@@ -349,8 +341,7 @@ def within(
         if row not in dark | given_up | unseen:
             given_up.add(row)
             for other in keys:
-                if rows[row].get(other, 0) > 0:
-                    state[(row, other)] = Figure(None, secondary=True)
+                state[(row, other)] = Figure(None, secondary=True)
             continue
         # The last resort: every row of the table withheld.
         rest = [other for other in rows if other not in unseen | dark | given_up]
@@ -359,8 +350,7 @@ def within(
         for other in rest:
             given_up.add(other)
             for each in keys:
-                if rows[other].get(each, 0) > 0:
-                    state[(other, each)] = Figure(None, secondary=True)
+                state[(other, each)] = Figure(None, secondary=True)
     result: dict[str, dict[str, Figure]] = defaultdict(dict)
     for (row, key), figure in state.items():
         result[row][key] = figure

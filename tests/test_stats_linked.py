@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from tests.lp_attacker import Attacker, K
 from varna.orgs import tree
-from varna.orgs.models import Unit
+from varna.orgs.models import Role, RoleGrant, Unit, User
 from varna.reporting.taxonomy import ActorRelation, Form, Place, Situation
-from varna.stats import selectors, services, suppression
+from varna.stats import access, selectors, services, suppression
 from varna.stats.figures import NOT_STATED, Chosen
 from varna.stats.models import ACTOR_COLUMNS, PLACE_COLUMNS, MonthlyCount
 from varna.stats.periods import period_of
@@ -170,13 +170,19 @@ def read_pages(attacker: Attacker, table: str, units: list[Unit], login) -> None
             figure = Figure(None, secondary=not cell_.text.startswith("<"))
         attacker.read(label, unknowns, figure, true(unknowns), withheld=withheld)
 
-    for unit in units:
+    tops = access.tops(login)
+    everything = sorted({path for top in tops for path in inside(top.path)})
+    pages: list[Unit | None] = [unit for unit in units if access.may_follow_up(login, unit)]
+    if len(tops) > 1:
+        pages.insert(0, None)
+    for unit in pages:
         for year in (YEAR, YEAR - 1):
             chosen = Chosen(period=period_of("year", date(year, 12, 1)), unit=unit)
             board = selectors.dashboard(login, chosen)
-            where = f"{unit.code} {year}"
+            where = f"{unit.code if unit else 'all'} {year}"
+            below = inside(unit.path) if unit else everything
             for index, figure in enumerate((board.total, board.previous)):
-                unknowns = atoms(inside(unit.path), year - index, keys)
+                unknowns = atoms(below, year - index, keys)
                 withheld = board.withheld if index == 0 else board.previous_withheld
                 attacker.read(
                     f"{where} total {index}", unknowns, figure, true(unknowns), withheld=withheld
@@ -190,12 +196,12 @@ def read_pages(attacker: Attacker, table: str, units: list[Unit], login) -> None
                 for index, column in enumerate(columns):
                     read(
                         f"{where} {table} {row.label} {index}",
-                        atoms(inside(unit.path), year - index, [key]),
+                        atoms(below, year - index, [key]),
                         row.cells[column],
                         shown.withheld[index],
                     )
             if "units" in board.tables:
-                owners_left = set(inside(unit.path))
+                owners_left = set(below)
                 children = [
                     row for row in board.tables["units"].rows if row.code and not row.is_total
                 ]
@@ -239,5 +245,18 @@ def test_no_small_figure_can_be_worked_out_from_every_page_together(cast, seed, 
     units = fill(seed)
     attacker = Attacker()
     read_pages(attacker, table, units, cast["analytiker"])
+    assert attacker.secrets, "the data has no small figures to protect"
+    assert attacker.worked_out() == []
+
+
+@pytest.mark.parametrize("table", ["form", "place"])
+def test_nor_by_a_reader_of_two_parts_with_the_page_of_both(cast, table):
+    """The page of everything such a reader follows is one more level above their tops."""
+    reader = User.objects.create(username="analytiker.tva")
+    for code in ("DEMO-ALN", "DEMO-IFN"):
+        RoleGrant.objects.create(user=reader, unit=cast.unit(code), role=Role.ANALYST)
+    units = fill(3)
+    attacker = Attacker()
+    read_pages(attacker, table, units, reader)
     assert attacker.secrets, "the data has no small figures to protect"
     assert attacker.worked_out() == []

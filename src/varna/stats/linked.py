@@ -1,5 +1,7 @@
 """Figures of a unit below the reader's top, decided together with its parent's page.
 
+A reader with several tops has a page of them all together, the level above them.
+
 A unit's page and its parent's show the same tables, and the parent's table of units shows
 the unit's total: each table of the units below a parent is decided with the parent's
 (varna.stats.suppression.within), from the reader's top down to the page's unit, so that no
@@ -16,6 +18,7 @@ from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
 from varna.stats import access, rollups, suppression
 from varna.stats.figures import OWN, Chosen
+from varna.stats.models import SITUATION_COLUMNS
 from varna.stats.sums import COLUMNS, OVERLAPPING, SPLITS, Sums
 from varna.stats.suppression import Figure, Group
 
@@ -155,6 +158,40 @@ def _level(
     return total, rows
 
 
+def _level_of_tops(
+    tops: list[Unit], chosen: Chosen, forms: list[str]
+) -> tuple[Sums, dict[str, Sums]]:
+    """The sums of all the reader's tops together and of each: the level above them that
+    the page of everything the reader follows shows."""
+    period, previous = chosen.period, chosen.period.previous()
+    total = Sums(period, forms)
+    rows = {top.path: Sums(period, forms) for top in tops}
+    for length in sorted({len(top.path) for top in tops}):
+        same = [top for top in tops if len(top.path) == length]
+        summed = rollups.subtree_base(same, previous.first, period.last, chosen, False)
+        if summed is not None:
+            grouped = (
+                summed.values("unit__path", "month", "form")
+                .annotate(**rollups.sums([*COLUMNS, *SITUATION_COLUMNS]))
+                .order_by()
+            )
+            for row in grouped:
+                total.add(row, True)
+                rows[row["unit__path"]].add(row, True)
+            continue
+        grouped = (
+            rollups.base(same, previous.first, period.last, chosen, False)
+            .annotate(child=Substr("unit__path", 1, length))
+            .values("child", "month", "form", "situation")
+            .annotate(**rollups.sums(COLUMNS))
+            .order_by()
+        )
+        for row in grouped:
+            total.add(row, False)
+            rows[row["child"]].add(row, False)
+    return total, rows
+
+
 def _units(rows: dict[str, Sums]) -> tuple[dict[str, int], dict[str, int]]:
     now = {path: sums.total(0) for path, sums in rows.items()}
     before = {path: sums.total(1) for path, sums in rows.items()}
@@ -170,14 +207,22 @@ def below_top(
 ) -> Decided:
     """The figures of a unit below the reader's top, for a reader who may not see its
     events, with `units` its own table of units (this period's, the previous one's)."""
-    tops = {top.path for top in access.tops(user)}
+    tops = access.tops(user)
+    top_paths = {top.path for top in tops}
     paths = tree.ancestor_paths(unit.path)
-    start = next(index for index, path in enumerate(paths) if path in tops)
-    chain = list(Unit.objects.filter(path__in=paths[start:-1]).order_by("path"))
+    start = next(index for index, path in enumerate(paths) if path in top_paths)
+    chain: list[Unit | None] = list(Unit.objects.filter(path__in=paths[start:-1]).order_by("path"))
+    if len(tops) > 1:
+        # The page of everything the reader follows is the level above the tops.
+        chain.insert(0, None)
     follows = access.follow_up_check(user)
     decided: Decided | None = None
     for parent, child in zip(chain, [*chain[1:], unit], strict=True):
-        total, rows = _level(parent, chosen, forms, follows)
+        assert child is not None
+        if parent is None:
+            total, rows = _level_of_tops(tops, chosen, forms)
+        else:
+            total, rows = _level(parent, chosen, forms, follows)
         parts = _units(rows)
         if decided is None:
             decided = decide(total, parts, reveal=False)

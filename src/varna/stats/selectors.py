@@ -124,16 +124,6 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     notes: list[str] = []
     if not reveal:
         chosen, notes = _as_published(chosen)
-        if virtual:
-            # The tops' own pages are decided each on its own; their sum beside them would
-            # give back what one of them hides. One top at a time, then.
-            chosen = replace(chosen, unit=tops[0])
-            virtual, scope = False, [tops[0]]
-            reveal = access.reveals(user, scope)
-            notes.append(
-                _("Choose one of the parts of the organisation you follow up; shown: %(unit)s.")
-                % {"unit": tops[0].name}
-            )
     period, previous = chosen.period, chosen.period.previous()
     forms = list(chosen.forms) or list(Form.values)
     top_paths = {unit.path for unit in scope}
@@ -183,10 +173,11 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
         unit_now.pop(OWN)
         unit_before.pop(OWN)
     # A unit below the reader's top is decided with its parent's page (see varna.stats.linked).
+    every_top = access.tops(user)
     below = (
         not reveal
         and chosen.unit is not None
-        and chosen.unit.path not in {top.path for top in access.tops(user)}
+        and (len(every_top) > 1 or chosen.unit.path not in {top.path for top in every_top})
     )
     if below:
         assert chosen.unit is not None

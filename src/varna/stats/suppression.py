@@ -245,6 +245,44 @@ def _narrow(
     return ranges
 
 
+def _widen(
+    state: dict[tuple[str, str], Figure],
+    rows: Mapping[str, Mapping[str, int]],
+    keys: list[str],
+    row: str,
+    key: str,
+    dark: set[str],
+    given_up: set[str],
+    unseen: frozenset[str],
+) -> None:
+    """Hide one more figure in the row or column of the exposed figure (row, key): the
+    smallest with events; failing that, withhold the row's table; failing that, every row's."""
+
+    def hideable(cell: tuple[str, str], figure: Figure) -> bool:
+        return (
+            not figure.hidden
+            and rows[cell[0]].get(cell[1], 0) > 0
+            and cell[0] not in dark | given_up
+        )
+
+    beside = [
+        cell
+        for cell, figure in state.items()
+        if hideable(cell, figure) and (cell[0] == row or cell[1] == key)
+    ]
+    if beside:
+        chosen = min(beside, key=lambda cell: (rows[cell[0]].get(cell[1], 0), cell))
+        state[chosen] = Figure(None, secondary=True)
+        return
+    rest = [row] if row not in dark | given_up | unseen else []
+    if not rest:
+        rest = [other for other in rows if other not in unseen | dark | given_up]
+    for other in rest:
+        given_up.add(other)
+        for each in keys:
+            state[(other, each)] = Figure(None, secondary=True)
+
+
 def within(
     parent: Mapping[str, Figure],
     parent_whole: Figure | None,
@@ -320,37 +358,16 @@ def within(
         ]
         if not exposed:
             break
-        row, key = exposed[0]
-
-        def hideable(cell: tuple[str, str], figure: Figure) -> bool:
-            return (
-                not figure.hidden
-                and rows[cell[0]].get(cell[1], 0) > 0
-                and cell[0] not in dark | given_up
-            )
-
-        beside = [
-            cell
-            for cell, figure in state.items()
-            if hideable(cell, figure) and (cell[0] == row or cell[1] == key)
-        ]
-        if beside:
-            chosen = min(beside, key=lambda cell: (rows[cell[0]].get(cell[1], 0), cell))
-            state[chosen] = Figure(None, secondary=True)
-            continue
-        if row not in dark | given_up | unseen:
-            given_up.add(row)
-            for other in keys:
-                state[(row, other)] = Figure(None, secondary=True)
-            continue
-        # The last resort: every row of the table withheld.
-        rest = [other for other in rows if other not in unseen | dark | given_up]
-        if not rest:
-            break
-        for other in rest:
-            given_up.add(other)
-            for each in keys:
-                state[(other, each)] = Figure(None, secondary=True)
+        # One more figure beside each exposed one, in a line not already widened this round.
+        widened: set[Any] = set()
+        hidden_before = sum(figure.hidden for figure in state.values()), len(given_up)
+        for row, key in exposed:
+            if ("row", row) in widened or ("column", key) in widened:
+                continue
+            widened |= {("row", row), ("column", key)}
+            _widen(state, rows, keys, row, key, dark, given_up, unseen)
+        if (sum(figure.hidden for figure in state.values()), len(given_up)) == hidden_before:
+            break  # everything that could be hidden is
     result: dict[str, dict[str, Figure]] = defaultdict(dict)
     for (row, key), figure in state.items():
         result[row][key] = figure

@@ -52,26 +52,18 @@ def test_no_small_figure_can_be_worked_out_from_a_unit_and_the_units_below(rows)
     attacker = Attacker()
     small_total = parent.total.hidden and not parent.total.secondary
     every = [(row, key) for row in units for key in KEYS]
-    attacker.read(
-        "total", every, parent.total, total, withheld=parent.withheld, small_total=small_total
-    )
-    for key in KEYS:
+
+    def on_parent(label, unknowns, figure, true):
         attacker.read(
-            f"parent.{key}",
-            [(r, key) for r in units],
-            parent.tables["t"][key],
-            table[key],
-            withheld=parent.withheld,
-            small_total=small_total,
+            label, unknowns, figure, true, withheld=parent.withheld, small_total=small_total
         )
+
+    on_parent("total", every, parent.total, total)
+    for key in KEYS:
+        on_parent(f"parent.{key}", [(r, key) for r in units], parent.tables["t"][key], table[key])
     for row in units:
-        attacker.read(
-            f"units.{row}",
-            [(row, key) for key in KEYS],
-            parent.tables["units"][row],
-            units[row],
-            withheld=parent.withheld,
-            small_total=small_total,
+        on_parent(
+            f"units.{row}", [(row, key) for key in KEYS], parent.tables["units"][row], units[row]
         )
     for row in "xyz":
         whole = parent.tables["units"][row]

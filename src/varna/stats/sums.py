@@ -66,8 +66,9 @@ class Sums:
         previous = self.period.previous()
         self.by_month = (dict.fromkeys(self.period.months, 0), dict.fromkeys(previous.months, 0))
 
-    def add(self, row: dict[str, Any], subtree: bool) -> None:
-        """One grouped row of either rollup (by month and form, and situation in the base)."""
+    def add(self, row: dict[str, Any], subtree: bool, *, columns: bool = True) -> None:
+        """One grouped row of either rollup (by month and form, and situation in the base);
+        without `columns`, only its events (the columns are summed elsewhere)."""
         index = 0 if row["month"] >= self.period.first else 1
         self.by_form[index][row["form"]] += row["events"]
         if row["form"] not in self.forms:
@@ -77,9 +78,10 @@ class Sums:
         situations = self.by_situation[index]
         for situation, count in rollups.situations(row, subtree):
             situations[situation if situation in situations else NOT_STATED] += count
-        columns = self.columns[index]
-        for column in COLUMNS:
-            columns[column] += row[column] or 0
+        if columns:
+            summed = self.columns[index]
+            for column in COLUMNS:
+                summed[column] += row[column] or 0
 
     def total(self, index: int) -> int:
         return self.columns[index]["events"]

@@ -339,6 +339,31 @@ def within(
     sums: list[tuple[list[Any], Any]] = [
         ([(row, key) for row in rows], ("parent", key)) for key in keys
     ]
+    # The table of units adds up to the parent's total, so the rows it hides have a known sum
+    # between them, which bounds their cells together in every column, not one by one.
+    sums.append(([("whole", row) for row in rows], ("whole of parent",)))
+    # Every row whose total is hidden, those never shown per category too.
+    covered = {row for row in rows if wholes.get(row, Figure(None, True)).hidden}
+    if covered:
+        for key in keys:
+            fixed[("dark", key)] = [0, _UNBOUNDED]
+            sums.append(([(row, key) for row in rows if row in covered], ("dark", key)))
+            sums.append(
+                (
+                    [(row, key) for row in rows if row not in covered] + [("dark", key)],
+                    ("parent", key),
+                )
+            )
+        fixed[("dark",)] = [0, _UNBOUNDED]
+        sums.append(([("whole", row) for row in rows if row in covered], ("dark",)))
+        sums.append(
+            (
+                [("whole", row) for row in rows if row not in covered] + [("dark",)],
+                ("whole of parent",),
+            )
+        )
+        if not overlapping:
+            sums.append(([("dark", key) for key in keys], ("dark",)))
     if not overlapping:
         sums += [([(row, key) for key in keys], ("whole", row)) for row in rows]
         sums.append(([("parent", key) for key in keys], ("whole of parent",)))

@@ -105,6 +105,8 @@ class Dashboard:
     ack_mean_hours: float | None = None
     # Why the page shows something other than what was chosen.
     notes: list[str] = field(default_factory=list)
+    # The tops of the subtrees the reader follows up.
+    tops: list[Unit] = field(default_factory=list)
 
 
 def figure_cell(figure: Figure) -> Cell:

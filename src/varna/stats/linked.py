@@ -55,10 +55,7 @@ def with_units(group: Group, parts: dict[str, int]) -> Group:
     """A decided group with the table of the units below its unit, which no other page
     shows per unit except their own (where it is their total)."""
     if group.withheld:
-        small = not group.total.secondary
-        figures = {
-            key: Figure(None) if small else Figure(None, True) for key, value in parts.items()
-        }
+        figures = suppression.hidden_parts(group.total, parts)
         return Group(group.total, {**group.tables, "units": figures}, True, group.given_up)
     figures, total = suppression.breakdown(parts)
     given_up = group.given_up
@@ -200,14 +197,15 @@ def _units(rows: dict[str, Sums]) -> tuple[dict[str, int], dict[str, int]]:
 
 def below_top(
     user: AnyUser,
+    tops: list[Unit],
     unit: Unit,
     chosen: Chosen,
     forms: list[str],
     units: tuple[dict[str, int], dict[str, int]],
 ) -> Decided:
     """The figures of a unit below the reader's top, for a reader who may not see its
-    events, with `units` its own table of units (this period's, the previous one's)."""
-    tops = access.tops(user)
+    events, with `tops` the tops the reader follows up and `units` the unit's own table of
+    units (this period's, the previous one's)."""
     top_paths = {top.path for top in tops}
     paths = tree.ancestor_paths(unit.path)
     start = next(index for index, path in enumerate(paths) if path in top_paths)

@@ -115,10 +115,9 @@ def _as_published(chosen: Chosen) -> tuple[Chosen, list[str]]:
 
 def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     """The figures of the chosen subtree and period as this user may see them."""
-    if chosen.unit is None:
-        tops = access.tops(user)
-        if len(tops) == 1:
-            chosen = replace(chosen, unit=tops[0])
+    tops = access.tops(user)
+    if chosen.unit is None and len(tops) == 1:
+        chosen = replace(chosen, unit=tops[0])
     virtual = chosen.unit is None
     scope = tops if chosen.unit is None else [chosen.unit]
     reveal = access.reveals(user, scope)
@@ -185,16 +184,15 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
         unit_now.pop(OWN)
         unit_before.pop(OWN)
     # A unit below the reader's top is decided with its parent's page (see varna.stats.linked).
-    every_top = access.tops(user)
     below = (
         not reveal
         and chosen.unit is not None
-        and (len(every_top) > 1 or chosen.unit.path not in {top.path for top in every_top})
+        and (len(tops) > 1 or chosen.unit.path not in {top.path for top in tops})
     )
     if below:
         assert chosen.unit is not None
         current, before, notices = linked.below_top(
-            user, chosen.unit, chosen, forms, (unit_now, unit_before)
+            user, tops, chosen.unit, chosen, forms, (unit_now, unit_before)
         )
     else:
         current, before, notices = linked.decide(sums, (unit_now, unit_before), reveal=reveal)
@@ -221,8 +219,9 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
         withheld=current.withheld,
         previous_withheld=before.withheld,
         tables={},
+        tops=tops,
+        notes=notes,
     )
-    board.notes = notes
     ack = current.tables["ack"]
     if reveal or (
         acknowledged >= suppression.threshold()

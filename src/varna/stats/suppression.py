@@ -16,7 +16,7 @@ figures as shown (`rate`, `change`), so a hidden count hides what is derived fro
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,19 +114,21 @@ class Group:
     given_up: frozenset[str] = frozenset()
 
 
+def hidden_parts(total: Figure, keys: Iterable[str]) -> dict[str, Figure]:
+    """Every part of a withheld table, hidden as its total is: "<k" under a small total,
+    otherwise "hidden", with no bound on it. Zeros too: shown, they would say how many parts
+    have events, and eight parts with events in a total of eight are one each."""
+    return dict.fromkeys(keys, Figure(None, secondary=total.secondary))
+
+
 def _withheld(
     total: int, tables: Mapping[str, Mapping[str, int]], k: int
 ) -> tuple[dict[str, dict[str, Figure]], Figure]:
-    """Hide everything. Under a small total every part reads "<k"; otherwise "hidden", with no
-    bound on it or on the hidden total. Zeros too: shown, they would say how many parts have
-    events, and eight parts with events in a total of eight are one each."""
-    if total < k:
-        return {name: {key: Figure(None) for key in parts} for name, parts in tables.items()}, (
-            Figure(total) if total == 0 else Figure(None)
-        )
-    return {
-        name: dict.fromkeys(parts, Figure(None, secondary=True)) for name, parts in tables.items()
-    }, Figure(None, secondary=True)
+    """Hide everything, the total too (but a total of nothing)."""
+    hidden = Figure(None, secondary=total >= k)
+    return {name: hidden_parts(hidden, parts) for name, parts in tables.items()}, (
+        Figure(0) if total == 0 else hidden
+    )
 
 
 def group(
@@ -265,11 +267,8 @@ def _widen(
             and cell[0] not in dark | given_up
         )
 
-    beside = [
-        cell
-        for cell, figure in state.items()
-        if hideable(cell, figure) and (cell[0] == row or cell[1] == key)
-    ]
+    line = {(row, each) for each in keys} | {(other, key) for other in rows}
+    beside = [cell for cell in line if cell in state and hideable(cell, state[cell])]
     if beside:
         chosen = min(beside, key=lambda cell: (rows[cell[0]].get(cell[1], 0), cell))
         state[chosen] = Figure(None, secondary=True)
@@ -312,9 +311,8 @@ def within(
         if row in unseen:
             continue
         if row in dark:
-            small = not wholes[row].secondary
-            for key in keys:
-                state[(row, key)] = Figure(None) if small else Figure(None, True)
+            for key, figure in hidden_parts(wholes[row], keys).items():
+                state[(row, key)] = figure
             continue
         figures, total = breakdown({key: counts.get(key, 0) for key in keys}, k=k)
         if total.hidden and not overlapping:

@@ -87,7 +87,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "form": form,
         "charts": board_charts(board),
         "crumbs": _crumbs(request, board),
-        "tops": access.tops(request.user),
         "query": chosen.query(),
         "may_export_cases": access.may_export_cases(request.user, board.scope),
         "web": True,

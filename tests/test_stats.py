@@ -20,7 +20,7 @@ from varna.cases import services as case_services
 from varna.cases.models import Case
 from varna.orgs import services as org_services
 from varna.orgs import tree
-from varna.orgs.models import Unit
+from varna.orgs.models import Headcount, Role, RoleGrant, Unit, User
 from varna.reporting.models import ReadLog, Report
 from varna.reporting.services import submit_report
 from varna.stats import rollups, selectors, services
@@ -124,6 +124,41 @@ def test_an_analysts_figures_are_the_recount_where_shown_and_never_small(cast):
             for shown in row.cells[:1]:
                 if shown.value is not None and table.key not in {"units"}:
                     assert shown.value == 0 or shown.value >= 5 or not isinstance(shown.value, int)
+
+
+def test_a_page_that_hides_small_numbers_leaves_out_the_units_whose_cases_the_reader_opens(
+    cast,
+):
+    """A manager of one unit who is also an analyst of the municipality: the municipality's
+    page counts everything but that unit (which its own page shows in full), and says so."""
+    reader = User.objects.create(username="chef.och.analytiker")
+    RoleGrant.objects.create(user=reader, unit=cast.unit("DEMO"), role=Role.ANALYST)
+    RoleGrant.objects.create(user=reader, unit=cast.unit("DEMO-FSE1"), role=Role.MANAGER)
+    period = period_of("year", TODAY - timedelta(days=40))
+    board = selectors.dashboard(reader, Chosen(period=period, unit=cast.unit("DEMO")))
+    everything = events_of(cast.unit("DEMO"), period.first, period.end, line_only=False)
+    opened = events_of(cast.unit("DEMO-FSE1"), period.first, period.end, line_only=False)
+    assert opened, "the demo has events in the unit the reader manages"
+    assert not board.reveal
+    assert board.total.value in {None, len(everything) - len(opened)}
+    assert any(cast.unit("DEMO-FSE1").name in note for note in board.notes)
+    employees = sum(
+        count.employees
+        for count in Headcount.objects.filter(
+            tree.subtree_q(cast.unit("DEMO").path, "unit__path"), year=period.last.year
+        ).exclude(tree.subtree_q(cast.unit("DEMO-FSE1").path, "unit__path"))
+    )
+    assert board.employees == employees
+    own = selectors.dashboard(reader, Chosen(period=period, unit=cast.unit("DEMO-FSE1")))
+    assert own.reveal and not own.notes
+    assert own.total.value == sum(1 for report in opened if not report.route_to_security)
+    # A page beside the unit, with nothing of it inside, is whole and says nothing of it.
+    beside = selectors.dashboard(reader, Chosen(period=period, unit=cast.unit("DEMO-IFO")))
+    assert not beside.notes
+    assert beside.total.value in {
+        None,
+        len(events_of(cast.unit("DEMO-IFO"), period.first, period.end, line_only=False)),
+    }
 
 
 def test_a_rate_or_difference_from_a_hidden_count_is_hidden(cast):

@@ -139,7 +139,9 @@ def key_of(table: str, label: str) -> str:
 
 def read_pages(attacker: Attacker, table: str, units: list[Unit], login) -> None:
     """Every figure of `table` (and the totals and tables of units) on every page the
-    analyst can open, each a sum of unknowns (unit's own events, year, key)."""
+    analyst can open, each a sum of unknowns (unit's own events, year, key). The events of
+    the subtrees where the reader may open the cases are known to them one by one, and are
+    not secret."""
     truth: dict[tuple[str, int, str], int] = defaultdict(int)
     for row in MonthlyCount.objects.filter(month__year__gte=YEAR - 1).select_related("unit"):
         for key, count in split(table, row).items():
@@ -148,9 +150,14 @@ def read_pages(attacker: Attacker, table: str, units: list[Unit], login) -> None
     if table == "month":
         keys = [f"{month:02d}" for month in range(1, 13)]
     paths = [unit.path for unit in units]
+    opens = access.opens_cases_check(login)
+    known = {unit.path for unit in units if opens(unit)}
 
-    def inside(path: str) -> list[str]:
-        return [other for other in paths if other.startswith(path)]
+    def inside(path: str, exact: bool = True) -> list[str]:
+        # A page that hides small numbers leaves out the subtrees the reader sees in full.
+        return [
+            other for other in paths if other.startswith(path) and (exact or other not in known)
+        ]
 
     def atoms(owners: list[str], year: int, chosen: list[str]) -> list[tuple[str, int, str]]:
         return [(owner, year, key) for owner in owners for key in chosen]
@@ -175,7 +182,12 @@ def read_pages(attacker: Attacker, table: str, units: list[Unit], login) -> None
             chosen = Chosen(period=period_of("year", date(year, 12, 1)), unit=unit)
             board = selectors.dashboard(login, chosen)
             where = f"{unit.code if unit else 'all'} {year}"
-            below = inside(unit.path) if unit else everything
+            exact = board.reveal
+            below = (
+                inside(unit.path, exact)
+                if unit
+                else [path for path in everything if exact or path not in known]
+            )
             for index, figure in enumerate((board.total, board.previous)):
                 unknowns = atoms(below, year - index, keys)
                 withheld = board.withheld if index == 0 else board.previous_withheld
@@ -201,12 +213,12 @@ def read_pages(attacker: Attacker, table: str, units: list[Unit], login) -> None
                     row for row in board.tables["units"].rows if row.code and not row.is_total
                 ]
                 for row in children:
-                    owners_left -= set(inside(Unit.objects.get(code=row.code).path))
+                    owners_left -= set(inside(Unit.objects.get(code=row.code).path, exact))
                 for row in board.tables["units"].rows:
                     if row.is_total:
                         continue
                     owners = (
-                        inside(Unit.objects.get(code=row.code).path)
+                        inside(Unit.objects.get(code=row.code).path, exact)
                         if row.code
                         else sorted(owners_left)
                     )
@@ -218,7 +230,10 @@ def read_pages(attacker: Attacker, table: str, units: list[Unit], login) -> None
                             board.tables["units"].withheld[index],
                         )
     for (path, year, key), count in truth.items():
-        attacker.secret(f"own {path} {year} {key}", [(path, year, key)], count)
+        if path in known:
+            attacker.read(f"opened {path} {year} {key}", [(path, year, key)], Figure(count), count)
+        else:
+            attacker.secret(f"own {path} {year} {key}", [(path, year, key)], count)
 
 
 def split(table: str, row: MonthlyCount) -> dict[str, int]:
@@ -251,6 +266,34 @@ def test_nor_by_a_reader_of_two_parts_with_the_page_of_both(cast, table):
     for code in ("DEMO-ALN", "DEMO-IFN"):
         RoleGrant.objects.create(user=reader, unit=cast.unit(code), role=Role.ANALYST)
     units = fill(3)
+    attacker = Attacker()
+    read_pages(attacker, table, units, reader)
+    assert attacker.secrets, "the data has no small figures to protect"
+    assert attacker.worked_out() == []
+
+
+@pytest.mark.parametrize("table", ["form", "place"])
+def test_nor_by_a_reader_who_opens_the_cases_of_one_unit_below(cast, table):
+    """A manager of one unit who follows up the whole municipality as an analyst: their
+    unit's events, which they see in full, subtract from nothing the other pages hide."""
+    reader = User.objects.create(username="chef.och.analytiker")
+    RoleGrant.objects.create(user=reader, unit=cast.unit("DEMO"), role=Role.ANALYST)
+    RoleGrant.objects.create(user=reader, unit=cast.unit("DEMO-FSE1"), role=Role.MANAGER)
+    units = fill(4)
+    attacker = Attacker()
+    read_pages(attacker, table, units, reader)
+    assert attacker.secrets, "the data has no small figures to protect"
+    assert attacker.worked_out() == []
+
+
+@pytest.mark.parametrize("table", ["form", "place"])
+def test_nor_by_a_reader_who_opens_the_cases_of_one_of_two_parts(cast, table):
+    """A manager of one part who follows up another part too: the page of both is the
+    other part's figures, the part they manage seen in full on its own page."""
+    reader = User.objects.create(username="chef.och.ledamot")
+    RoleGrant.objects.create(user=reader, unit=cast.unit("DEMO-IFN"), role=Role.ANALYST)
+    RoleGrant.objects.create(user=reader, unit=cast.unit("DEMO-ALF"), role=Role.MANAGER)
+    units = fill(5)
     attacker = Attacker()
     read_pages(attacker, table, units, reader)
     assert attacker.secrets, "the data has no small figures to protect"

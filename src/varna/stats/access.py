@@ -73,9 +73,14 @@ def opens_cases(user: AnyUser, unit: Unit) -> bool:
     return access.can(user, Action.VIEW_CASE, unit)
 
 
+def opened_paths(user: AnyUser) -> list[str]:
+    """The tops of the subtrees where the user may open the cases."""
+    return access.scope_paths(user, Action.VIEW_CASE)
+
+
 def opens_cases_check(user: AnyUser) -> Callable[[Unit], bool]:
     """`opens_cases` for many units: the user's roles are read once."""
-    return _below_any(access.scope_paths(user, Action.VIEW_CASE))
+    return _below_any(opened_paths(user))
 
 
 def may_export_cases(user: AnyUser, units: Sequence[Unit]) -> bool:

@@ -25,6 +25,9 @@ class Chosen:
     unit: Unit | None = None
     forms: tuple[str, ...] = ()
     contexts: tuple[str, ...] = ()
+    # Paths of subtrees left out of the figures, not part of the URL: on a page that hides
+    # small numbers, those where the reader may open the cases, known to them one by one.
+    excluded: tuple[str, ...] = ()
 
     def query(self, **changes: Any) -> str:
         """The URL query of this choice, with `changes` (e.g. unit="X") applied."""

@@ -129,6 +129,11 @@ def _below(parent: Decided, rows: dict[str, Sums]) -> dict[str, Decided]:
     return found
 
 
+def left_out(chosen: Chosen, path: str) -> bool:
+    """Whether the unit's events are all left out of the chosen figures (Chosen.excluded)."""
+    return any(path.startswith(other) for other in chosen.excluded)
+
+
 def _level(
     parent: Unit, chosen: Chosen, forms: list[str], follows: Callable[[Unit], bool]
 ) -> tuple[Sums, dict[str, Sums]]:
@@ -138,7 +143,7 @@ def _level(
     shown = {
         child.path
         for child in Unit.objects.filter(parent=parent).order_by("path")
-        if follows(child)
+        if follows(child) and not left_out(chosen, child.path)
     }
     grouped = (
         rollups.base([parent], previous.first, period.last, chosen, False)
@@ -161,6 +166,7 @@ def _level_of_tops(
     """The sums of all the reader's tops together and of each: the level above them that
     the page of everything the reader follows shows."""
     period, previous = chosen.period, chosen.period.previous()
+    tops = [top for top in tops if not left_out(chosen, top.path)]
     total = Sums(period, forms)
     rows = {top.path: Sums(period, forms) for top in tops}
     for length in sorted({len(top.path) for top in tops}):

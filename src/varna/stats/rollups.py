@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Model, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.db.models.lookups import In
 
@@ -36,8 +36,24 @@ def scope_q(units: list[Unit], lookup: str = "unit__path") -> Q:
     return query
 
 
+def leave_out[M: Model](rows: QuerySet[M], chosen: Chosen) -> QuerySet[M]:
+    """The rows without those of the subtrees the choice leaves out (Chosen.excluded)."""
+    if not chosen.excluded:
+        return rows
+    query = Q(pk__in=[])
+    for path in chosen.excluded:
+        query |= tree.subtree_q(path, "unit__path")
+    return rows.exclude(query)
+
+
+def leaves_out(chosen: Chosen, scope: list[Unit]) -> bool:
+    """Whether the choice leaves out a subtree inside these units' subtrees."""
+    return any(path.startswith(unit.path) for path in chosen.excluded for unit in scope)
+
+
 def base(scope: list[Unit], first: date, last: date, chosen: Chosen, reveal: bool) -> QuerySet:
     rows = MonthlyCount.objects.filter(scope_q(scope), month__gte=first, month__lte=last)
+    rows = leave_out(rows, chosen)
     if chosen.contexts:
         rows = rows.filter(
             situation__in=[NOT_STATED if c == "none" else c for c in chosen.contexts]
@@ -62,8 +78,13 @@ def subtree_base(
 ) -> QuerySet | None:
     """The subtree rollup rows of these units, or None where it cannot answer (a unit too
     deep for it, or a filter on situations it does not key on). The units must not nest (a
-    scope never does: access.tops), or their sums would count events twice."""
-    if chosen.contexts or any(unit.depth > SUBTREE_DEPTH for unit in units):
+    scope never does: access.tops), or their sums would count events twice. Nor can it
+    leave a subtree out."""
+    if (
+        chosen.contexts
+        or leaves_out(chosen, units)
+        or any(unit.depth > SUBTREE_DEPTH for unit in units)
+    ):
         return None
     rows = SubtreeMonthlyCount.objects.filter(
         unit__in=[unit.pk for unit in units], month__gte=first, month__lte=last
@@ -86,7 +107,11 @@ def by_unit_from_subtrees(
     all in the subtree rollup: a unit below counts its subtree; the unit shown its own
     events, which are its subtree less those of the units below it."""
     grandchild = child + tree.SEGMENT
-    if chosen.contexts or grandchild // tree.SEGMENT - 1 > SUBTREE_DEPTH:
+    if (
+        chosen.contexts
+        or leaves_out(chosen, tops)
+        or grandchild // tree.SEGMENT - 1 > SUBTREE_DEPTH
+    ):
         return None
     period, previous = chosen.period, chosen.period.previous()
     rows = SubtreeMonthlyCount.objects.filter(
@@ -154,16 +179,17 @@ def by_unit(
 
 
 def headcounts(
-    scope: list[Unit], virtual: bool, year: int, other_years: set[int]
+    scope: list[Unit], virtual: bool, year: int, other_years: set[int], chosen: Chosen
 ) -> dict[tuple[int, str], int]:
     """Employees per (year, path) for the units one and two levels down and the tops in
-    `year`; in `other_years` (the previous period's) only the tops, all that is shown of them."""
+    `year`; in `other_years` (the previous period's) only the tops, all that is shown of them.
+    The subtrees the choice leaves out are left out here too, so that rates stay true."""
     found: dict[tuple[int, str], int] = defaultdict(int)
     for length in sorted({len(unit.path) for unit in scope}):
         tops = [unit for unit in scope if len(unit.path) == length]
         child = length if virtual else length + tree.SEGMENT
         rows = (
-            Headcount.objects.filter(in_tops(tops), year=year)
+            leave_out(Headcount.objects.filter(in_tops(tops), year=year), chosen)
             .annotate(
                 child=Substr("unit__path", 1, child),
                 grandchild=Substr("unit__path", 1, child + tree.SEGMENT),
@@ -180,7 +206,10 @@ def headcounts(
                 found[(row["year"], row["grandchild"])] += row["employees"]
         if other_years - {year}:
             before = (
-                Headcount.objects.filter(in_tops(tops), year__in=other_years - {year})
+                leave_out(
+                    Headcount.objects.filter(in_tops(tops), year__in=other_years - {year}),
+                    chosen,
+                )
                 .annotate(top=Substr("unit__path", 1, length))
                 .values("year", "top")
                 .annotate(employees=Sum("employees"))

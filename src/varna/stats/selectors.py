@@ -113,6 +113,26 @@ def _as_published(chosen: Chosen) -> tuple[Chosen, list[str]]:
     return chosen, notes
 
 
+def _without_opened(user: AnyUser, tops: list[Unit], chosen: Chosen) -> Chosen:
+    """The choice without the subtrees where the reader may open the cases, for a page that
+    hides small numbers: the reader knows those events one by one, so beside them a hidden
+    figure would be the page's figure less theirs (their own pages show them in full). Left
+    out of every level from the reader's tops down, so that linked pages stay linked."""
+    inside = [
+        path for path in access.opened_paths(user) if any(path.startswith(top.path) for top in tops)
+    ]
+    return replace(chosen, excluded=tuple(inside)) if inside else chosen
+
+
+def _left_out_note(chosen: Chosen, scope: list[Unit]) -> str:
+    paths = [path for path in chosen.excluded if any(path.startswith(unit.path) for unit in scope)]
+    names = ", ".join(unit.name for unit in Unit.objects.filter(path__in=paths).order_by("path"))
+    return _(
+        "The figures leave out %(units)s: you may open those cases, and their own pages show "
+        "them in full. Beside them, these figures would reveal small numbers."
+    ) % {"units": names}
+
+
 def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     """The figures of the chosen subtree and period as this user may see them."""
     tops = access.tops(user)
@@ -124,6 +144,9 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     notes: list[str] = []
     if not reveal:
         chosen, notes = _as_published(chosen)
+        chosen = _without_opened(user, tops, chosen)
+        if rollups.leaves_out(chosen, scope):
+            notes.append(_left_out_note(chosen, scope))
     period, previous = chosen.period, chosen.period.previous()
     forms = list(chosen.forms) or list(Form.values)
     top_paths = {unit.path for unit in scope}
@@ -176,7 +199,8 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
             for path, unit in units.items()
             if len(path) == len(scope[0].path) + tree.SEGMENT and follows(unit)
         )
-    heads = rollups.headcounts(scope, virtual, period.last.year, {previous.last.year})
+    children = [path for path in children if not linked.left_out(chosen, path)]
+    heads = rollups.headcounts(scope, virtual, period.last.year, {previous.last.year}, chosen)
 
     unit_now = rollups.unit_parts(pairs, children, set() if virtual else top_paths, 0)
     unit_before = rollups.unit_parts(pairs, children, set() if virtual else top_paths, 1)

@@ -107,6 +107,10 @@ class Headcount(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["unit", "year"], name="headcount_unit_year"),
         ]
+        # Follow-up reads one year of every unit in a subtree, employees and all.
+        indexes = [
+            models.Index(fields=["year", "unit"], include=["employees"], name="headcount_year"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year}: {self.employees}"

@@ -11,6 +11,7 @@ parent minus children gives a hidden figure back. The top's own page is decided 
 
 from collections.abc import Callable
 
+from django.db.models import F
 from django.db.models.functions import Substr
 
 from varna.orgs import tree
@@ -18,8 +19,7 @@ from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
 from varna.stats import access, rollups, suppression
 from varna.stats.figures import OWN, Chosen
-from varna.stats.models import SITUATION_COLUMNS
-from varna.stats.sums import COLUMNS, OVERLAPPING, SPLITS, Sums
+from varna.stats.sums import OVERLAPPING, SPLITS, Sums, combined, read
 from varna.stats.suppression import Figure, Group
 
 Decided = tuple[Group, Group, Group]  # this period, the previous one, the notices
@@ -74,15 +74,13 @@ def _below(parent: Decided, rows: dict[str, Sums]) -> dict[str, Decided]:
     given_up: dict[tuple[str, int], set[str]] = {key: set() for key in tables}
     for index in (0, 1):
         group = parent[index]
+        every = {row: sums.tables(index) | sums.overlapping(index) for row, sums in rows.items()}
         for name in (*SPLITS, *OVERLAPPING):
             split = name in SPLITS
             figures, withheld = suppression.within(
                 group.tables[name],
                 group.total if split else None,
-                {
-                    row: (sums.tables(index) if split else sums.overlapping(index))[name]
-                    for row, sums in rows.items()
-                },
+                {row: tables[name] for row, tables in every.items()},
                 group.tables["units"],
                 parent_withheld=group.withheld or name in group.given_up,
                 unseen=frozenset({OWN}),
@@ -145,19 +143,17 @@ def _level(
         for child in Unit.objects.filter(parent=parent).order_by("path")
         if follows(child) and not left_out(chosen, child.path)
     }
-    grouped = (
-        rollups.base([parent], previous.first, period.last, chosen, False)
-        .annotate(child=Substr("unit__path", 1, len(parent.path) + tree.SEGMENT))
-        .values("child", "month", "form", "situation")
-        .annotate(**rollups.sums(COLUMNS))
-        .order_by()
-    )
-    total = Sums(period, forms)
+    source = rollups.base([parent], previous.first, period.last, chosen, False)
     rows = {path: Sums(period, forms) for path in [*sorted(shown), OWN]}
-    for row in grouped:
-        total.add(row, False)
-        rows[row["child"] if row["child"] in shown else OWN].add(row, False)
-    return total, rows
+    rows |= read(
+        source,
+        period,
+        forms,
+        subtree=False,
+        key=Substr("unit__path", 1, len(parent.path) + tree.SEGMENT),
+        bucket=lambda child: child if child in shown else OWN,
+    )
+    return combined(list(rows.values()), period, forms), rows
 
 
 def _level_of_tops(
@@ -167,32 +163,16 @@ def _level_of_tops(
     the page of everything the reader follows shows."""
     period, previous = chosen.period, chosen.period.previous()
     tops = [top for top in tops if not left_out(chosen, top.path)]
-    total = Sums(period, forms)
     rows = {top.path: Sums(period, forms) for top in tops}
     for length in sorted({len(top.path) for top in tops}):
         same = [top for top in tops if len(top.path) == length]
         summed = rollups.subtree_base(same, previous.first, period.last, chosen, False)
         if summed is not None:
-            grouped = (
-                summed.values("unit__path", "month", "form")
-                .annotate(**rollups.sums([*COLUMNS, *SITUATION_COLUMNS]))
-                .order_by()
-            )
-            for row in grouped:
-                total.add(row, True)
-                rows[row["unit__path"]].add(row, True)
-            continue
-        grouped = (
-            rollups.base(same, previous.first, period.last, chosen, False)
-            .annotate(child=Substr("unit__path", 1, length))
-            .values("child", "month", "form", "situation")
-            .annotate(**rollups.sums(COLUMNS))
-            .order_by()
-        )
-        for row in grouped:
-            total.add(row, False)
-            rows[row["child"]].add(row, False)
-    return total, rows
+            rows |= read(summed, period, forms, subtree=True, key=F("unit__path"))
+        else:
+            source = rollups.base(same, previous.first, period.last, chosen, False)
+            rows |= read(source, period, forms, subtree=False, key=Substr("unit__path", 1, length))
+    return combined(list(rows.values()), period, forms), rows
 
 
 def _units(rows: dict[str, Sums]) -> tuple[dict[str, int], dict[str, int]]:

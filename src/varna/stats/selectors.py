@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Case, Sum, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -39,10 +38,7 @@ from varna.stats.figures import (
     figure_cell,
     number_cell,
 )
-from varna.stats.models import (
-    SITUATION_COLUMNS,
-)
-from varna.stats.sums import COLUMNS, Sums
+from varna.stats.sums import Sums, read
 from varna.stats.suppression import Figure
 
 HOT_SPOTS = 5
@@ -151,45 +147,25 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     forms = list(chosen.forms) or list(Form.values)
     top_paths = {unit.path for unit in scope}
 
-    # By month, form and situation, every column: the headline, the time series, the
-    # categories and the handling figures all come from these rows.
+    # Every column by period, and the events by form, month and situation: the headline, the
+    # time series, the categories and the handling figures all come from these sums.
     summed = rollups.subtree_base(scope, previous.first, period.last, chosen, reveal)
     source = (
         summed
         if summed is not None
         else rollups.base(scope, previous.first, period.last, chosen, reveal)
     )
-    if summed is not None:
-        rows = (
-            summed.values("month", "form")
-            .annotate(**rollups.sums(["events", *SITUATION_COLUMNS]))
-            .order_by()
-        )
-    else:
-        rows = source.values("month", "form", "situation").annotate(events=Sum("events")).order_by()
-    sums = Sums(period, forms)
-    for row in rows:
-        sums.add(row, summed is not None, columns=False)
-    # The ~90 other columns summed by the database per period, rather than per row here.
-    by_period = (
-        source.filter(form__in=forms)
-        .annotate(index=Case(When(month__gte=period.first, then=Value(0)), default=Value(1)))
-        .values("index")
-        .annotate(**rollups.sums(COLUMNS))
-        .order_by()
-    )
-    for found in by_period:
-        index = found.pop("index")
-        sums.columns[index].update({column: value or 0 for column, value in found.items()})
+    sums = read(source, period, forms, subtree=summed is not None).get("") or Sums(period, forms)
     now = sums.columns[0]
     acknowledged = now["ack_in_time"] + now["ack_late"]
 
     # Units one and two levels down.
     pairs = rollups.by_unit(scope, virtual, chosen, reveal, forms)
     paths = {child for child, _ in pairs} | {grandchild for _, grandchild in pairs}
-    units = {
-        unit.path: unit for unit in Unit.objects.filter(path__in=paths | top_paths).order_by("path")
-    }
+    # What the tables, the hot spots and the access checks read of a unit: the country's
+    # page has some 2,000 of them.
+    found = Unit.objects.filter(path__in=paths | top_paths).only("path", "code", "name", "kind")
+    units = {unit.path: unit for unit in found.order_by("path")}
     follows = access.follow_up_check(user)
     if virtual:
         children = sorted(top_paths)

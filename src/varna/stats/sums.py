@@ -3,9 +3,12 @@
 their parent's page are summed the same way, so their tables add up."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from django.db.models import Case, Expression, QuerySet, Sum, Value, When
 
 from varna.reporting.taxonomy import Form, Situation
 from varna.stats import rollups
@@ -15,6 +18,7 @@ from varna.stats.models import (
     CONSEQUENCE_COLUMNS,
     COUNT_COLUMNS,
     PLACE_COLUMNS,
+    SITUATION_COLUMNS,
     SUBFORM_COLUMNS,
 )
 from varna.stats.periods import Period
@@ -66,23 +70,6 @@ class Sums:
         previous = self.period.previous()
         self.by_month = (dict.fromkeys(self.period.months, 0), dict.fromkeys(previous.months, 0))
 
-    def add(self, row: dict[str, Any], subtree: bool, *, columns: bool = True) -> None:
-        """One grouped row of either rollup (by month and form, and situation in the base);
-        without `columns`, only its events (the columns are summed elsewhere)."""
-        index = 0 if row["month"] >= self.period.first else 1
-        self.by_form[index][row["form"]] += row["events"]
-        if row["form"] not in self.forms:
-            return
-        if row["month"] in self.by_month[index]:
-            self.by_month[index][row["month"]] += row["events"]
-        situations = self.by_situation[index]
-        for situation, count in rollups.situations(row, subtree):
-            situations[situation if situation in situations else NOT_STATED] += count
-        if columns:
-            summed = self.columns[index]
-            for column in COLUMNS:
-                summed[column] += row[column] or 0
-
     def total(self, index: int) -> int:
         return self.columns[index]["events"]
 
@@ -129,3 +116,83 @@ class Sums:
         """The serious events by whether Arbetsmiljöverket was notified in time."""
         now = self.columns[index]
         return {"in_time": now["serious_in_time"], "late": now["serious"] - now["serious_in_time"]}
+
+
+def combined(parts: list[Sums], period: Period, forms: list[str]) -> Sums:
+    """The sums of several units together."""
+    total = Sums(period, forms)
+    for part in parts:
+        for index in (0, 1):
+            for mine, theirs in (
+                (total.columns[index], part.columns[index]),
+                (total.by_form[index], part.by_form[index]),
+                (total.by_month[index], part.by_month[index]),
+                (total.by_situation[index], part.by_situation[index]),
+            ):
+                for name, count in theirs.items():
+                    mine[name] += count  # type: ignore[index]
+    return total
+
+
+def read(
+    source: QuerySet,
+    period: Period,
+    forms: list[str],
+    *,
+    subtree: bool,
+    key: Expression | None = None,
+    bucket: Callable[[str], str] = lambda found: found,
+) -> dict[str, Sums]:
+    """The sums of rollup rows (`source`: of either rollup, over the period and the one before
+    it), one Sums per `bucket` of the value of `key` (say, the unit below a parent), or all
+    together under "" without a key. The database sums per period, form and month, so a few
+    hundred rows come back rather than one per unit, month, form and situation."""
+    found: dict[str, Sums] = {}
+
+    def sums_of(row: dict[str, Any]) -> Sums:
+        name = bucket(row["key"]) if key is not None else ""
+        if name not in found:
+            found[name] = Sums(period, forms)
+        return found[name]
+
+    rows = source.filter(form__in=forms).annotate(
+        index=Case(When(month__gte=period.first, then=Value(0)), default=Value(1))
+    )
+    group = ["key"] if key is not None else []
+    if key is not None:
+        rows = rows.annotate(key=key)
+    if key is None:
+        # One row per month and form.
+        for row in rows.values("index", "month", "form").annotate(events=Sum("events")).order_by():
+            sums = sums_of(row)
+            sums.by_form[row["index"]][row["form"]] += row["events"]
+            months = sums.by_month[row["index"]]
+            if row["month"] in months:
+                months[row["month"]] += row["events"]
+    else:
+        # By form and by month apart: times the keys, months by forms would be many rows.
+        by_form = rows.values(*group, "index", "form").annotate(events=Sum("events"))
+        for row in by_form.order_by():
+            sums_of(row).by_form[row["index"]][row["form"]] += row["events"]
+        by_month = rows.values(*group, "index", "month").annotate(events=Sum("events"))
+        for row in by_month.order_by():
+            months = sums_of(row).by_month[row["index"]]
+            if row["month"] in months:
+                months[row["month"]] += row["events"]
+    columns = [*COLUMNS, *(SITUATION_COLUMNS if subtree else [])]
+    for row in rows.values(*group, "index").annotate(**rollups.sums(columns)).order_by():
+        sums = sums_of(row)
+        summed = sums.columns[row["index"]]
+        for column in COLUMNS:
+            summed[column] += row[column] or 0
+        if subtree:
+            situations = sums.by_situation[row["index"]]
+            for situation, count in rollups.situations(row, True):
+                situations[situation] += count
+    if not subtree:
+        grouped = rows.values(*group, "index", "situation").annotate(events=Sum("events"))
+        for row in grouped.order_by():
+            situations = sums_of(row).by_situation[row["index"]]
+            situation = row["situation"] if row["situation"] in situations else NOT_STATED
+            situations[situation] += row["events"]
+    return found

@@ -541,7 +541,7 @@ def main() -> None:
     from varna.orgs.models import Unit, User
     from varna.stats import committee, selectors
     from varna.stats.figures import Chosen
-    from varna.stats.models import ReportJob, SubtreeMonthlyCount
+    from varna.stats.models import ReportJob, SubtreeMonthlyCount, SubtreeYearlyCount
     from varna.stats.periods import period_of
 
     today = date.today()
@@ -595,6 +595,7 @@ def main() -> None:
         f"Units {world['units']:,}, employees {world['employees']:,},"
         f" events {world['events']:,}, rollup rows {world['rollup_rows']:,},"
         f" subtree rollup rows {SubtreeMonthlyCount.objects.count():,}"
+        f" (per year {SubtreeYearlyCount.objects.count():,})"
     )
     print(f"Period: the year {year.label}, {args.requests} requests per page, one gunicorn worker")
     print()

@@ -419,7 +419,7 @@ def test_timezone_is_local(cast):
 
 
 def assert_subtrees_are_the_sum_of_the_base_rollup():
-    from varna.stats.models import SUBTREE_DEPTH, SubtreeMonthlyCount
+    from varna.stats.models import SUBTREE_DEPTH, SubtreeMonthlyCount, SubtreeYearlyCount
 
     def key(row):
         return tuple(sorted((k, v) for k, v in row.items() if k != "id"))
@@ -433,6 +433,25 @@ def assert_subtrees_are_the_sum_of_the_base_rollup():
     stored = [key(row) for row in SubtreeMonthlyCount.objects.values()]
     assert sorted(stored) == sorted(expected)
     assert stored
+    # The yearly rollup is the monthly one summed per calendar year, recounted by hand here.
+    years: dict[tuple, Counter] = {}
+    for row in SubtreeMonthlyCount.objects.values():
+        row.pop("id")
+        month = row.pop("month")
+        counts = years.setdefault(
+            (row.pop("unit_id"), month.year, row.pop("form"), row.pop("security_routed")),
+            Counter(),
+        )
+        counts.update(row)
+    found = {
+        (row.pop("unit_id"), row.pop("month").year, row.pop("form"), row.pop("security_routed")): (
+            Counter({name: value for name, value in row.items() if name != "id"})
+        )
+        for row in SubtreeYearlyCount.objects.values()
+    }
+    assert found == years
+    for row in SubtreeYearlyCount.objects.values("month"):
+        assert (row["month"].month, row["month"].day) == (1, 1)
 
 
 def test_the_subtree_rollup_follows_new_handled_and_moved_events(cast):
@@ -478,13 +497,36 @@ def test_units_from_the_subtree_rollup_equal_a_recount_of_the_events(cast):
         assert sum(counts[index] for counts in found.values()) == len(reports)
 
 
+@pytest.mark.parametrize("reveal", [False, True])
+def test_a_years_sums_from_the_yearly_rollup_are_those_of_its_months(cast, reveal):
+    from varna.stats.sums import read
+
+    root = cast.unit("DEMO")
+    chosen = Chosen(period=period_of("year", TODAY - timedelta(days=40)))
+    period, previous = chosen.period, chosen.period.previous()
+    forms = ["violence", "threat", "harassment"]
+    months = rollups.subtree_base([root], previous.first, period.last, chosen, reveal)
+    spans = rollups.subtree_spans([root], chosen, reveal)
+    assert months is not None and spans is not None and spans.exists()
+    by_months = read(months, period, forms, subtree=True)[""]
+    by_years = read(months, period, forms, subtree=True, spans=spans)[""]
+    for index in (0, 1):
+        assert by_years.total(index) > 0
+        assert by_years.tables(index) == by_months.tables(index)
+        assert by_years.overlapping(index) == by_months.overlapping(index)
+        assert by_years.notices(index) == by_months.notices(index)
+    # Only a calendar year is read in whole years.
+    rolling = Chosen(period=period_of("rolling", TODAY))
+    assert rollups.subtree_spans([root], rolling, reveal) is None
+
+
 def test_the_migration_fills_the_subtree_rollup_as_the_services_do(cast):
     import importlib
 
     from django.apps import apps
     from django.db import connection
 
-    from varna.stats.models import SubtreeMonthlyCount
+    from varna.stats.models import SubtreeMonthlyCount, SubtreeYearlyCount
 
     migration = importlib.import_module("varna.stats.migrations.0002_subtreemonthlycount")
 
@@ -495,6 +537,9 @@ def test_the_migration_fills_the_subtree_rollup_as_the_services_do(cast):
 
     SubtreeMonthlyCount.objects.all().delete()
     migration.fill(apps, Editor())
+    yearly = importlib.import_module("varna.stats.migrations.0004_subtreeyearlycount")
+    SubtreeYearlyCount.objects.all().delete()
+    yearly.fill(apps, Editor())
     assert_subtrees_are_the_sum_of_the_base_rollup()
 
 
@@ -502,7 +547,7 @@ def test_new_reports_add_to_both_rollups_exactly_what_a_rebuild_counts(cast):
     """A submit adds to the counters instead of recounting: new rows, existing rows, a report
     sent to security, a situation and a month that had no events yet."""
 
-    from varna.stats.models import SubtreeMonthlyCount
+    from varna.stats.models import SubtreeMonthlyCount, SubtreeYearlyCount
 
     def stored():
         return [
@@ -511,7 +556,7 @@ def test_new_reports_add_to_both_rollups_exactly_what_a_rebuild_counts(cast):
                     *[field.attname for field in model._meta.concrete_fields if field.name != "id"]
                 )
             )
-            for model in (MonthlyCount, SubtreeMonthlyCount)
+            for model in (MonthlyCount, SubtreeMonthlyCount, SubtreeYearlyCount)
         ]
 
     report(cast)

@@ -168,7 +168,8 @@ def _level_of_tops(
         same = [top for top in tops if len(top.path) == length]
         summed = rollups.subtree_base(same, previous.first, period.last, chosen, False)
         if summed is not None:
-            rows |= read(summed, period, forms, subtree=True, key=F("unit__path"))
+            spans = rollups.subtree_spans(same, chosen, False)
+            rows |= read(summed, period, forms, subtree=True, key=F("unit__path"), spans=spans)
         else:
             source = rollups.base(same, previous.first, period.last, chosen, False)
             rows |= read(source, period, forms, subtree=False, key=Substr("unit__path", 1, length))

@@ -22,6 +22,7 @@ from varna.stats.models import (
     SUBTREE_DEPTH,
     MonthlyCount,
     SubtreeMonthlyCount,
+    SubtreeYearlyCount,
 )
 
 
@@ -92,6 +93,26 @@ def subtree_base(
     return rows.filter(security_routed=False) if reveal else rows
 
 
+def _subtree_model(chosen: Chosen) -> type[SubtreeMonthlyCount] | type[SubtreeYearlyCount]:
+    """The yearly subtree rollup for a calendar year (and the one before it), else the monthly."""
+    return SubtreeYearlyCount if chosen.period.kind == "year" else SubtreeMonthlyCount
+
+
+def subtree_spans(units: list[Unit], chosen: Chosen, reveal: bool) -> QuerySet | None:
+    """`subtree_base` of the chosen period and the one before it in rows of whole years where
+    the period is a calendar year (every row then lies in one of the two), or None."""
+    period, previous = chosen.period, chosen.period.previous()
+    if chosen.period.kind != "year":
+        return None
+    months = subtree_base(units, previous.first, period.last, chosen, reveal)
+    if months is None:
+        return None
+    rows = SubtreeYearlyCount.objects.filter(
+        unit__in=[unit.pk for unit in units], month__gte=previous.first, month__lte=period.last
+    )
+    return rows.filter(security_routed=False) if reveal else rows
+
+
 def situations(row: dict[str, Any], subtree: bool) -> list[tuple[str, int]]:
     """(situation, events) of a grouped row of either rollup."""
     if not subtree:
@@ -114,7 +135,7 @@ def by_unit_from_subtrees(
     ):
         return None
     period, previous = chosen.period, chosen.period.previous()
-    rows = SubtreeMonthlyCount.objects.filter(
+    rows = _subtree_model(chosen).objects.filter(
         in_tops(tops),
         unit__depth__in=[child // tree.SEGMENT - 1, grandchild // tree.SEGMENT - 1],
         month__gte=previous.first,

@@ -155,7 +155,10 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
         if summed is not None
         else rollups.base(scope, previous.first, period.last, chosen, reveal)
     )
-    sums = read(source, period, forms, subtree=summed is not None).get("") or Sums(period, forms)
+    spans = rollups.subtree_spans(scope, chosen, reveal)
+    sums = read(source, period, forms, subtree=summed is not None, spans=spans).get("") or Sums(
+        period, forms
+    )
     now = sums.columns[0]
     acknowledged = now["ack_in_time"] + now["ack_late"]
 

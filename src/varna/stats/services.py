@@ -4,8 +4,9 @@ The rollup (`MonthlyCount`) is recomputed for one unit and month at a time from 
 cases themselves, so a recount is always right however the events changed: the services that
 write reports and cases call `count_event` after every change, and `rebuild` recounts
 everything (after bulk loading, and from `manage.py rebuild_stats`). The subtree rollup
-(`SubtreeMonthlyCount`) is summed from `MonthlyCount` in the same recount, for the unit's
-ancestors it covers; `recount_moved` redoes it where a unit left and joined the tree.
+(`SubtreeMonthlyCount`, and `SubtreeYearlyCount` from it) is summed from `MonthlyCount` in the
+same recount, for the unit's ancestors it covers; `recount_moved` redoes it where a unit left
+and joined the tree.
 """
 
 from collections.abc import Iterable, Iterator
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models.functions import Substr, TruncYear
 from django.utils import timezone
 
 from varna.cases.models import Case, Measure, PoliceDecision
@@ -33,6 +34,7 @@ from varna.stats.models import (
     MonthlyCount,
     ReportJob,
     SubtreeMonthlyCount,
+    SubtreeYearlyCount,
 )
 
 Key = tuple[int, date, str, str, bool]
@@ -199,16 +201,40 @@ def _subtree_objects(rows: QuerySet[MonthlyCount], length: int) -> list[SubtreeM
     ]
 
 
+def yearly_objects(rows: QuerySet[SubtreeMonthlyCount]) -> list[SubtreeYearlyCount]:
+    """The yearly subtree rows summed from these monthly ones."""
+    # After values(), a sum may take the name of the column it sums.
+    grouped = (
+        rows.annotate(year=TruncYear("month"))
+        .values("unit_id", "year", "form", "security_routed")
+        .annotate(**{column: Sum(column) for column in [*COUNT_COLUMNS, *SITUATION_COLUMNS]})
+        .order_by()
+    )
+    return [
+        SubtreeYearlyCount(
+            month=row["year"], **{key: value or 0 for key, value in row.items() if key != "year"}
+        )
+        for row in grouped
+    ]
+
+
 def _recount_subtrees(paths: Iterable[str], month: date | None = None) -> None:
-    """Recompute the subtree rollup of the units at `paths` from the base rollup, for one
-    month or (None) all of them."""
+    """Recompute the subtree rollups of the units at `paths` from the base rollup, for one
+    month (and its year) or (None) all of them."""
     for path in paths:
         rows = MonthlyCount.objects.filter(tree.subtree_q(path, "unit__path"))
         stored = SubtreeMonthlyCount.objects.filter(unit__path=path)
+        years = SubtreeYearlyCount.objects.filter(unit__path=path)
         if month is not None:
             rows, stored = rows.filter(month=month), stored.filter(month=month)
+            years = years.filter(month=month.replace(month=1))
         stored.delete()
+        years.delete()
         SubtreeMonthlyCount.objects.bulk_create(_subtree_objects(rows, len(path)))
+        monthly = SubtreeMonthlyCount.objects.filter(unit__path=path)
+        if month is not None:
+            monthly = monthly.filter(month__year=month.year)
+        SubtreeYearlyCount.objects.bulk_create(yearly_objects(monthly))
 
 
 @transaction.atomic
@@ -272,11 +298,15 @@ def add_event(report: Report) -> None:
         subtree_columns[column] = columns["events"] if situation == code else 0
     tops = Unit.objects.filter(path__in=_subtree_paths(paths[unit_id])).values_list("pk", flat=True)
     for top in tops:
-        _increment(
-            SubtreeMonthlyCount,
-            {"unit_id": top, "month": month, "form": form, "security_routed": routed},
-            subtree_columns,
-        )
+        for model, start in (
+            (SubtreeMonthlyCount, month),
+            (SubtreeYearlyCount, month.replace(month=1)),
+        ):
+            _increment(
+                model,
+                {"unit_id": top, "month": start, "form": form, "security_routed": routed},
+                subtree_columns,
+            )
 
 
 def count_case(case: Case) -> None:
@@ -293,9 +323,10 @@ def recount_moved(*, old_path: str, new_path: str) -> None:
     paths = sorted({*left, *_subtree_paths(new_path), *moved.values_list("path", flat=True)})
     list(Unit.objects.select_for_update(no_key=True).filter(path__in=paths).order_by("path"))
     # Units of the moved subtree that are now too deep for the subtree rollup lose their rows.
-    SubtreeMonthlyCount.objects.filter(
-        tree.subtree_q(new_path, "unit__path"), unit__depth__gt=SUBTREE_DEPTH
-    ).delete()
+    for model in (SubtreeMonthlyCount, SubtreeYearlyCount):
+        model.objects.filter(
+            tree.subtree_q(new_path, "unit__path"), unit__depth__gt=SUBTREE_DEPTH
+        ).delete()
     _recount_subtrees(paths)
 
 
@@ -304,6 +335,7 @@ def rebuild() -> int:
     """Recount both rollups from the events; returns the number of base rows written."""
     MonthlyCount.objects.all().delete()
     SubtreeMonthlyCount.objects.all().delete()
+    SubtreeYearlyCount.objects.all().delete()
     written = 0
     batch: dict[Key, dict[str, int]] = {}
     current_unit = None
@@ -328,7 +360,7 @@ def rebuild() -> int:
 def rebuild_subtrees() -> None:
     """Sum the whole base rollup into the subtree rollup, in the database: the same sums as
     `_subtree_objects` (the tests compare them), without a round trip per row, for after a
-    bulk load."""
+    bulk load; then those into the yearly one."""
     table = SubtreeMonthlyCount._meta.db_table
     situations = list(SITUATION_COLUMNS.items())
     names = ", ".join(f'"{c}"' for c in [*COUNT_COLUMNS, *(column for column, _ in situations)])
@@ -349,6 +381,7 @@ def rebuild_subtrees() -> None:
         " GROUP BY t.id, m.month, m.form, m.security_routed"
     )
     SubtreeMonthlyCount.objects.all().delete()
+    SubtreeYearlyCount.objects.all().delete()
     with connection.cursor() as cursor:
         for depth in range(SUBTREE_DEPTH + 1):
             # Each counted unit goes to the unit at `depth` above it: its path's prefix.
@@ -356,6 +389,9 @@ def rebuild_subtrees() -> None:
                 insert,
                 [*(code for _, code in situations), (depth + 1) * tree.SEGMENT, depth, depth],
             )
+    SubtreeYearlyCount.objects.bulk_create(
+        yearly_objects(SubtreeMonthlyCount.objects.all()), batch_size=2_000
+    )
 
 
 # The case export -----------------------------------------------------------------------

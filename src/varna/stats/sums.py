@@ -142,11 +142,13 @@ def read(
     subtree: bool,
     key: Expression | None = None,
     bucket: Callable[[str], str] = lambda found: found,
+    spans: QuerySet | None = None,
 ) -> dict[str, Sums]:
     """The sums of rollup rows (`source`: of either rollup, over the period and the one before
     it), one Sums per `bucket` of the value of `key` (say, the unit below a parent), or all
     together under "" without a key. The database sums per period, form and month, so a few
-    hundred rows come back rather than one per unit, month, form and situation."""
+    hundred rows come back rather than one per unit, month, form and situation. `spans`: the
+    same rows summed over whole periods (the yearly subtree rollup), for all but the months."""
     found: dict[str, Sums] = {}
 
     def sums_of(row: dict[str, Any]) -> Sums:
@@ -155,13 +157,15 @@ def read(
             found[name] = Sums(period, forms)
         return found[name]
 
-    rows = source.filter(form__in=forms).annotate(
-        index=Case(When(month__gte=period.first, then=Value(0)), default=Value(1))
-    )
+    def prepared(rows: QuerySet) -> QuerySet:
+        rows = rows.filter(form__in=forms).annotate(
+            index=Case(When(month__gte=period.first, then=Value(0)), default=Value(1))
+        )
+        return rows.annotate(key=key) if key is not None else rows
+
+    rows = prepared(source)
     group = ["key"] if key is not None else []
-    if key is not None:
-        rows = rows.annotate(key=key)
-    if key is None:
+    if key is None and spans is None:
         # One row per month and form.
         for row in rows.values("index", "month", "form").annotate(events=Sum("events")).order_by():
             sums = sums_of(row)
@@ -170,15 +174,17 @@ def read(
             if row["month"] in months:
                 months[row["month"]] += row["events"]
     else:
-        # By form and by month apart: times the keys, months by forms would be many rows.
-        by_form = rows.values(*group, "index", "form").annotate(events=Sum("events"))
-        for row in by_form.order_by():
-            sums_of(row).by_form[row["index"]][row["form"]] += row["events"]
+        # By month apart: times the keys, months by forms would be many rows.
         by_month = rows.values(*group, "index", "month").annotate(events=Sum("events"))
         for row in by_month.order_by():
             months = sums_of(row).by_month[row["index"]]
             if row["month"] in months:
                 months[row["month"]] += row["events"]
+        if spans is not None:
+            rows = prepared(spans)
+        by_form = rows.values(*group, "index", "form").annotate(events=Sum("events"))
+        for row in by_form.order_by():
+            sums_of(row).by_form[row["index"]][row["form"]] += row["events"]
     columns = [*COLUMNS, *(SITUATION_COLUMNS if subtree else [])]
     for row in rows.values(*group, "index").annotate(**rollups.sums(columns)).order_by():
         sums = sums_of(row)

@@ -149,6 +149,21 @@ def test_a_page_that_hides_small_numbers_leaves_out_the_units_whose_cases_the_re
         ).exclude(tree.subtree_q(cast.unit("DEMO-FSE1").path, "unit__path"))
     )
     assert board.employees == employees
+    # So are the measures of the committee report.
+    from varna.cases.models import Measure
+    from varna.stats import committee
+
+    measures = Measure.objects.filter(
+        tree.subtree_q(cast.unit("DEMO").path, "case__unit__path"),
+        case__report__occurred_on__gte=period.first,
+        case__report__occurred_on__lt=period.end,
+    ).exclude(status=Measure.Status.CANCELLED)
+    opened_measures = measures.filter(
+        tree.subtree_q(cast.unit("DEMO-FSE1").path, "case__unit__path")
+    )
+    assert opened_measures.exists()
+    table = committee.measure_tables(reader, board)[0]
+    assert table.rows[-1].cells[0].value == measures.count() - opened_measures.count()
     own = selectors.dashboard(reader, Chosen(period=period, unit=cast.unit("DEMO-FSE1")))
     assert own.reveal and not own.notes
     assert own.total.value == sum(1 for report in opened if not report.route_to_security)

@@ -4,6 +4,7 @@ small figure that any of them hides."""
 
 import random
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -298,3 +299,28 @@ def test_nor_by_a_reader_who_opens_the_cases_of_one_of_two_parts(cast, table):
     read_pages(attacker, table, units, reader)
     assert attacker.secrets, "the data has no small figures to protect"
     assert attacker.worked_out() == []
+
+
+@pytest.mark.parametrize("seed", [1, 5])
+def test_hot_spots_show_a_unit_below_as_its_parents_page_does(cast, seed):
+    """A unit two levels down in the hot spots or the rises has the figures its parent's
+    table of units gives it, never one that page hides (a rise is this year less the last)."""
+    units = fill(seed)
+    reader = cast["analytiker"]
+    checked = 0
+    for unit in units:
+        if not access.may_follow_up(reader, unit):
+            continue
+        chosen = Chosen(period=period_of("year", date(YEAR, 12, 1)), unit=unit)
+        board = selectors.dashboard(reader, chosen)
+        for spot in [*board.hot_spots, *board.rises]:
+            if spot.unit.parent_id == unit.pk:
+                continue  # one level down: this page's own table of units
+            parent = selectors.dashboard(reader, replace(chosen, unit=spot.unit.parent))
+            row = next(row for row in parent.tables["units"].rows if row.code == spot.unit.code)
+            assert spot.count == row.cells[0].value
+            if spot.change is not None:
+                assert row.cells[1].value is not None
+                assert spot.change == spot.count - row.cells[1].value
+            checked += 1
+    assert checked, "no unit two levels down among the hot spots"

@@ -20,7 +20,7 @@ from varna.risk.models import Assessment, PlanMeasure
 from varna.stats import selectors, suppression
 from varna.stats.figures import Cell, Dashboard, Row, Table, figure_cell
 from varna.stats.models import ReportJob
-from varna.stats.rollups import scope_q
+from varna.stats.rollups import leave_out, scope_q
 
 # Units that make risk assessments of their own (the risk pages leave out kommun and nämnd).
 ASSESSING_KINDS = [
@@ -86,6 +86,8 @@ def measure_tables(user: AnyUser, board: Dashboard) -> list[Table]:
         case__report__occurred_on__gte=period.first,
         case__report__occurred_on__lt=period.end,
     ).exclude(status=Measure.Status.CANCELLED)
+    # Not those of the units the page leaves out (their cases the reader opens one by one).
+    measures = leave_out(measures, board.chosen, "case__unit__path")
     if board.reveal:
         measures = measures.filter(case__security_routed=False)
     kinds = Counter(measures.values_list("kind", flat=True))

@@ -37,13 +37,15 @@ def scope_q(units: list[Unit], lookup: str = "unit__path") -> Q:
     return query
 
 
-def leave_out[M: Model](rows: QuerySet[M], chosen: Chosen) -> QuerySet[M]:
+def leave_out[M: Model](
+    rows: QuerySet[M], chosen: Chosen, lookup: str = "unit__path"
+) -> QuerySet[M]:
     """The rows without those of the subtrees the choice leaves out (Chosen.excluded)."""
     if not chosen.excluded:
         return rows
     query = Q(pk__in=[])
     for path in chosen.excluded:
-        query |= tree.subtree_q(path, "unit__path")
+        query |= tree.subtree_q(path, lookup)
     return rows.exclude(query)
 
 

@@ -508,12 +508,16 @@ def _hot_spots(
         below = sorted(below_of[path])
         if not below:
             continue
-        figures_now, _total = suppression.breakdown(
-            rollups.sub_parts(pairs_of[path], path, below, 0), reveal=board.reveal
-        )
-        figures_then, _total = suppression.breakdown(
-            rollups.sub_parts(pairs_of[path], path, below, 1), reveal=board.reveal
-        )
+        # As the unit's own page shows its table of units (varna.stats.linked.with_units):
+        # nothing of a period whose total is hidden here, nor of a table that cannot be shown.
+        shown_of = []
+        for index, total in enumerate((now, then)):
+            parts = rollups.sub_parts(pairs_of[path], path, below, index)
+            figures, table_total = suppression.breakdown(parts, reveal=board.reveal)
+            if total.hidden or table_total.hidden:
+                figures = suppression.hidden_parts(Figure(None, secondary=True), parts)
+            shown_of.append(figures)
+        figures_now, figures_then = shown_of
         for other in below:
             candidates.append((units[other], figures_now[other], figures_then[other]))
     spots = []

@@ -23,6 +23,7 @@ from varna.orgs import tree
 from varna.orgs.models import Headcount, Role, RoleGrant, Unit, User
 from varna.reporting.models import ReadLog, Report
 from varna.reporting.services import submit_report
+from varna.reporting.taxonomy import Form
 from varna.stats import rollups, selectors, services
 from varna.stats.figures import OWN, Chosen
 from varna.stats.models import MonthlyCount, ReportJob
@@ -174,6 +175,40 @@ def test_a_page_that_hides_small_numbers_leaves_out_the_units_whose_cases_the_re
         None,
         len(events_of(cast.unit("DEMO-IFO"), period.first, period.end, line_only=False)),
     }
+
+
+def test_hr_who_see_the_line_cases_follow_up_without_the_events_sent_to_security(cast):
+    """HR see every line case of their units (not its content): counted against a page of
+    all events, those would give back how many were sent to security."""
+    period = period_of("year", TODAY - timedelta(days=40))
+    board = selectors.dashboard(cast["hr"], Chosen(period=period, unit=cast.unit("DEMO-ALF")))
+    events = events_of(cast.unit("DEMO-ALF"), period.first, period.end, line_only=False)
+    routed = [report for report in events if report.route_to_security]
+    assert routed, "the demo has events sent to security there"
+    assert not board.reveal
+    assert board.total.value == len(events) - len(routed)
+    assert any(cast.unit("DEMO-ALF").name in note for note in board.notes)
+    # Their units' employees all count: only events are left out.
+    assert board.employees == sum(
+        count.employees
+        for count in Headcount.objects.filter(
+            tree.subtree_q(cast.unit("DEMO-ALF").path, "unit__path"), year=period.last.year
+        )
+    )
+
+
+def test_security_who_handle_the_security_cases_follow_up_without_them(cast):
+    period = period_of("year", TODAY - timedelta(days=40))
+    board = selectors.dashboard(cast["sakerhet"], Chosen(period=period, unit=cast.unit("DEMO")))
+    events = events_of(cast.unit("DEMO"), period.first, period.end, line_only=False)
+    handled = [
+        report for report in events if report.route_to_security or report.main_form == "corruption"
+    ]
+    assert handled, "the demo has security cases"
+    assert not board.reveal
+    assert board.total.value == len(events) - len(handled)
+    assert cell(board, "form", str(Form.CORRUPTION.label)) == 0
+    assert any(cast.unit("DEMO").name in note for note in board.notes)
 
 
 def test_a_rate_or_difference_from_a_hidden_count_is_hidden(cast):

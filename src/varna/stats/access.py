@@ -73,9 +73,11 @@ def opens_cases(user: AnyUser, unit: Unit) -> bool:
     return access.can(user, Action.VIEW_CASE, unit)
 
 
-def opened_paths(user: AnyUser) -> list[str]:
-    """The tops of the subtrees where the user may open the cases."""
-    return access.scope_paths(user, Action.VIEW_CASE)
+def opened_paths(user: AnyUser, action: Action = Action.VIEW_CASE) -> list[str]:
+    """The tops of the subtrees where the user may open the cases (by default the line
+    cases, whole; VIEW_SUPPORT: the line cases' support part; VIEW_SECURITY_REPORT: the
+    security cases)."""
+    return access.scope_paths(user, action)
 
 
 def opens_cases_check(user: AnyUser) -> Callable[[Unit], bool]:

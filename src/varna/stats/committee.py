@@ -86,8 +86,8 @@ def measure_tables(user: AnyUser, board: Dashboard) -> list[Table]:
         case__report__occurred_on__gte=period.first,
         case__report__occurred_on__lt=period.end,
     ).exclude(status=Measure.Status.CANCELLED)
-    # Not those of the units the page leaves out (their cases the reader opens one by one).
-    measures = leave_out(measures, board.chosen, "case__unit__path")
+    # Not those of the cases the page leaves out (the reader opens them one by one).
+    measures = leave_out(measures, board.chosen, "case__", form="main_form")
     if board.reveal:
         measures = measures.filter(case__security_routed=False)
     kinds = Counter(measures.values_list("kind", flat=True))

@@ -25,9 +25,14 @@ class Chosen:
     unit: Unit | None = None
     forms: tuple[str, ...] = ()
     contexts: tuple[str, ...] = ()
-    # Paths of subtrees left out of the figures, not part of the URL: on a page that hides
-    # small numbers, those where the reader may open the cases, known to them one by one.
+    # Left out of the figures, not part of the URL: on a page that hides small numbers, what
+    # the reader knows one by one (varna.stats.selectors._without_known). Paths of subtrees:
+    # every event (the reader opens the cases there)...
     excluded: tuple[str, ...] = ()
+    # ... the events sent to security (the reader sees the other cases there, not these) ...
+    excluded_routed: tuple[str, ...] = ()
+    # ... the security cases, sent to security or corruption (the reader handles them).
+    excluded_security: tuple[str, ...] = ()
 
     def query(self, **changes: Any) -> str:
         """The URL query of this choice, with `changes` (e.g. unit="X") applied."""

@@ -12,6 +12,7 @@ from django.db.models.lookups import In
 
 from varna.orgs import tree
 from varna.orgs.models import Headcount, Unit
+from varna.reporting.taxonomy import Form
 from varna.stats.figures import (
     NOT_STATED,
     OWN,
@@ -37,21 +38,43 @@ def scope_q(units: list[Unit], lookup: str = "unit__path") -> Q:
     return query
 
 
-def leave_out[M: Model](
-    rows: QuerySet[M], chosen: Chosen, lookup: str = "unit__path"
-) -> QuerySet[M]:
-    """The rows without those of the subtrees the choice leaves out (Chosen.excluded)."""
-    if not chosen.excluded:
-        return rows
+def _paths_q(paths: tuple[str, ...], lookup: str) -> Q:
     query = Q(pk__in=[])
-    for path in chosen.excluded:
+    for path in paths:
         query |= tree.subtree_q(path, lookup)
-    return rows.exclude(query)
+    return query
+
+
+def leave_out[M: Model](
+    rows: QuerySet[M],
+    chosen: Chosen,
+    prefix: str = "",
+    form: str = "form",
+) -> QuerySet[M]:
+    """The rows of events without those the choice leaves out (Chosen.excluded and the rest),
+    for rows whose unit, routing and form are `prefix` + unit__path, security_routed, `form`."""
+    unit = prefix + "unit__path"
+    routed = Q(**{prefix + "security_routed": True})
+    security = routed | Q(**{prefix + form: Form.CORRUPTION})
+    for paths, which in (
+        (chosen.excluded, Q()),
+        (chosen.excluded_routed, routed),
+        (chosen.excluded_security, security),
+    ):
+        if paths:
+            rows = rows.exclude(_paths_q(paths, unit) & which)
+    return rows
+
+
+def leave_out_units[M: Model](rows: QuerySet[M], chosen: Chosen) -> QuerySet[M]:
+    """Rows per unit (headcounts) without those of the subtrees left out whole."""
+    return rows.exclude(_paths_q(chosen.excluded, "unit__path")) if chosen.excluded else rows
 
 
 def leaves_out(chosen: Chosen, scope: list[Unit]) -> bool:
-    """Whether the choice leaves out a subtree inside these units' subtrees."""
-    return any(path.startswith(unit.path) for path in chosen.excluded for unit in scope)
+    """Whether the choice leaves out anything inside these units' subtrees."""
+    every = (*chosen.excluded, *chosen.excluded_routed, *chosen.excluded_security)
+    return any(path.startswith(unit.path) for path in every for unit in scope)
 
 
 def base(scope: list[Unit], first: date, last: date, chosen: Chosen, reveal: bool) -> QuerySet:
@@ -212,7 +235,7 @@ def headcounts(
         tops = [unit for unit in scope if len(unit.path) == length]
         child = length if virtual else length + tree.SEGMENT
         rows = (
-            leave_out(Headcount.objects.filter(in_tops(tops), year=year), chosen)
+            leave_out_units(Headcount.objects.filter(in_tops(tops), year=year), chosen)
             .annotate(
                 child=Substr("unit__path", 1, child),
                 grandchild=Substr("unit__path", 1, child + tree.SEGMENT),
@@ -229,7 +252,7 @@ def headcounts(
                 found[(row["year"], row["grandchild"])] += row["employees"]
         if other_years - {year}:
             before = (
-                leave_out(
+                leave_out_units(
                     Headcount.objects.filter(in_tops(tops), year__in=other_years - {year}),
                     chosen,
                 )

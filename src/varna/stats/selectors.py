@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from varna.cases.models import PoliceDecision
 from varna.orgs import tree
-from varna.orgs.access import AnyUser
+from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Unit
 from varna.reporting.taxonomy import SUBFORMS, ActorRelation, Consequence, Form, Place, Situation
 from varna.stats import access, linked, periods, rollups, suppression
@@ -109,24 +109,63 @@ def _as_published(chosen: Chosen) -> tuple[Chosen, list[str]]:
     return chosen, notes
 
 
-def _without_opened(user: AnyUser, tops: list[Unit], chosen: Chosen) -> Chosen:
-    """The choice without the subtrees where the reader may open the cases, for a page that
-    hides small numbers: the reader knows those events one by one, so beside them a hidden
-    figure would be the page's figure less theirs (their own pages show them in full). Left
-    out of every level from the reader's tops down, so that linked pages stay linked."""
-    inside = [
-        path for path in access.opened_paths(user) if any(path.startswith(top.path) for top in tops)
-    ]
-    return replace(chosen, excluded=tuple(inside)) if inside else chosen
+def _without_known(user: AnyUser, tops: list[Unit], chosen: Chosen) -> Chosen:
+    """The choice without what the reader knows one by one, for a page that hides small
+    numbers: beside it, a hidden figure would be the page's figure less what they know. Where
+    they may open the cases (a manager, a safety representative), every event is left out,
+    and the unit's own page shows them in full; where they see only the line cases (HR), the
+    events sent to security, which a count of those cases would give back; where they handle
+    the security cases, those. Left out from the reader's tops down, so that linked pages
+    stay linked."""
+
+    def inside(action: Action) -> tuple[str, ...]:
+        return tuple(
+            path
+            for path in access.opened_paths(user, action)
+            if any(path.startswith(top.path) for top in tops)
+        )
+
+    return replace(
+        chosen,
+        excluded=inside(Action.VIEW_CASE),
+        excluded_routed=inside(Action.VIEW_SUPPORT),
+        excluded_security=inside(Action.VIEW_SECURITY_REPORT),
+    )
 
 
-def _left_out_note(chosen: Chosen, scope: list[Unit]) -> str:
-    paths = [path for path in chosen.excluded if any(path.startswith(unit.path) for unit in scope)]
-    names = ", ".join(unit.name for unit in Unit.objects.filter(path__in=paths).order_by("path"))
-    return _(
-        "The figures leave out %(units)s: you may open those cases, and their own pages show "
-        "them in full. Beside them, these figures would reveal small numbers."
-    ) % {"units": names}
+def _left_out_notes(chosen: Chosen, scope: list[Unit]) -> list[str]:
+    def names(paths: tuple[str, ...]) -> str:
+        inside = [path for path in paths if any(path.startswith(unit.path) for unit in scope)]
+        found = Unit.objects.filter(path__in=inside).order_by("path")
+        return ", ".join(unit.name for unit in found)
+
+    notes = []
+    if units := names(chosen.excluded):
+        notes.append(
+            _(
+                "The figures leave out %(units)s: you may open those cases, and their own "
+                "pages show them in full. Beside them, these figures would reveal small numbers."
+            )
+            % {"units": units}
+        )
+    if units := names(chosen.excluded_routed):
+        notes.append(
+            _(
+                "The figures leave out the events sent to security in %(units)s: beside the "
+                "cases you may open there, they would reveal small numbers."
+            )
+            % {"units": units}
+        )
+    if units := names(chosen.excluded_security):
+        notes.append(
+            _(
+                "The figures leave out the security cases (sent to security, and corruption) "
+                "in %(units)s, which you may open one by one: beside them, these figures "
+                "would reveal small numbers."
+            )
+            % {"units": units}
+        )
+    return notes
 
 
 def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
@@ -140,9 +179,8 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     notes: list[str] = []
     if not reveal:
         chosen, notes = _as_published(chosen)
-        chosen = _without_opened(user, tops, chosen)
-        if rollups.leaves_out(chosen, scope):
-            notes.append(_left_out_note(chosen, scope))
+        chosen = _without_known(user, tops, chosen)
+        notes += _left_out_notes(chosen, scope)
     period, previous = chosen.period, chosen.period.previous()
     forms = list(chosen.forms) or list(Form.values)
     top_paths = {unit.path for unit in scope}

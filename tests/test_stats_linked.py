@@ -274,27 +274,22 @@ def test_nor_by_a_reader_of_two_parts_with_the_page_of_both(cast, table):
 
 
 @pytest.mark.parametrize("table", ["form", "place"])
-def test_nor_by_a_reader_who_opens_the_cases_of_one_unit_below(cast, table):
-    """A manager of one unit who follows up the whole municipality as an analyst: their
-    unit's events, which they see in full, subtract from nothing the other pages hide."""
+@pytest.mark.parametrize(
+    ("follows", "manages", "seed"),
+    [
+        # A manager of one unit who follows up the whole municipality as an analyst.
+        ("DEMO", "DEMO-FSE1", 4),
+        # A manager of one part who follows up another: the page of both is the other's.
+        ("DEMO-IFN", "DEMO-ALF", 5),
+    ],
+)
+def test_nor_by_a_reader_who_opens_the_cases_of_some_units(cast, table, follows, manages, seed):
+    """The events of the units whose cases the reader opens, known to them in full, subtract
+    from nothing the other pages hide."""
     reader = User.objects.create(username="chef.och.analytiker")
-    RoleGrant.objects.create(user=reader, unit=cast.unit("DEMO"), role=Role.ANALYST)
-    RoleGrant.objects.create(user=reader, unit=cast.unit("DEMO-FSE1"), role=Role.MANAGER)
-    units = fill(4)
-    attacker = Attacker()
-    read_pages(attacker, table, units, reader)
-    assert attacker.secrets, "the data has no small figures to protect"
-    assert attacker.worked_out() == []
-
-
-@pytest.mark.parametrize("table", ["form", "place"])
-def test_nor_by_a_reader_who_opens_the_cases_of_one_of_two_parts(cast, table):
-    """A manager of one part who follows up another part too: the page of both is the
-    other part's figures, the part they manage seen in full on its own page."""
-    reader = User.objects.create(username="chef.och.ledamot")
-    RoleGrant.objects.create(user=reader, unit=cast.unit("DEMO-IFN"), role=Role.ANALYST)
-    RoleGrant.objects.create(user=reader, unit=cast.unit("DEMO-ALF"), role=Role.MANAGER)
-    units = fill(5)
+    RoleGrant.objects.create(user=reader, unit=cast.unit(follows), role=Role.ANALYST)
+    RoleGrant.objects.create(user=reader, unit=cast.unit(manages), role=Role.MANAGER)
+    units = fill(seed)
     attacker = Attacker()
     read_pages(attacker, table, units, reader)
     assert attacker.secrets, "the data has no small figures to protect"

@@ -100,70 +100,65 @@ for _column in COUNT_COLUMNS[1:]:
     MonthlyCount.add_to_class(_column, models.PositiveIntegerField(default=0))
 
 
-class SubtreeMonthlyCount(models.Model):
-    """Events of a unit's whole subtree in one month, by form and routing (see the module)."""
+class _SubtreeCount(models.Model):
+    """Events of a unit's whole subtree in a span of time, by form and routing."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
+    month = models.DateField()  # the span's first month
     form = models.CharField(max_length=20, choices=Form.choices)
     security_routed = models.BooleanField(default=False)
     events = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
+        abstract = True
+
+
+def _subtree_meta(name: str) -> dict[str, list]:
+    return {
+        "constraints": [
             models.UniqueConstraint(
-                fields=["unit", "month", "form", "security_routed"], name="subtreecount_key"
+                fields=["unit", "month", "form", "security_routed"], name=f"{name}_key"
             )
-        ]
-        indexes = [
+        ],
+        "indexes": [
             # The events of the units below the tops, for a country's table of units, read
             # from the index alone instead of the ~90 columns of every row (PostgreSQL; the
             # other databases take it without the included column).
             models.Index(
                 fields=["month", "unit", "form", "security_routed"],
                 include=["events"],
-                name="subtreecount_events",
+                name=f"{name}_events",
             )
-        ]
+        ],
+    }
+
+
+class SubtreeMonthlyCount(_SubtreeCount):
+    """Events of a unit's whole subtree in one month, by form and routing (see the module)."""
+
+    class Meta:
+        constraints = _subtree_meta("subtreecount")["constraints"]
+        indexes = _subtree_meta("subtreecount")["indexes"]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.month:%Y-%m} {self.form} (subtree): {self.events}"
 
 
-for _column in [*COUNT_COLUMNS[1:], *SITUATION_COLUMNS]:
-    SubtreeMonthlyCount.add_to_class(_column, models.PositiveIntegerField(default=0))
-
-
-class SubtreeYearlyCount(models.Model):
+class SubtreeYearlyCount(_SubtreeCount):
     """The subtree rollup summed per calendar year: a year's page (every page for a reader who
     may not see the events) reads a twelfth of the rows. `month` is January of the year."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    form = models.CharField(max_length=20, choices=Form.choices)
-    security_routed = models.BooleanField(default=False)
-    events = models.PositiveIntegerField(default=0)
-
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "month", "form", "security_routed"], name="subtreeyear_key"
-            )
-        ]
-        indexes = [
-            models.Index(
-                fields=["month", "unit", "form", "security_routed"],
-                include=["events"],
-                name="subtreeyear_events",
-            )
-        ]
+        constraints = _subtree_meta("subtreeyear")["constraints"]
+        indexes = _subtree_meta("subtreeyear")["indexes"]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.month:%Y} {self.form} (subtree): {self.events}"
 
 
-for _column in [*COUNT_COLUMNS[1:], *SITUATION_COLUMNS]:
-    SubtreeYearlyCount.add_to_class(_column, models.PositiveIntegerField(default=0))
+for _model in (SubtreeMonthlyCount, SubtreeYearlyCount):
+    for _column in [*COUNT_COLUMNS[1:], *SITUATION_COLUMNS]:
+        _model.add_to_class(_column, models.PositiveIntegerField(default=0))
 
 
 class ReportJob(TimeStampedModel):

@@ -127,11 +127,6 @@ def _below(parent: Decided, rows: dict[str, Sums]) -> dict[str, Decided]:
     return found
 
 
-def left_out(chosen: Chosen, path: str) -> bool:
-    """Whether the unit's events are all left out of the chosen figures (Chosen.excluded)."""
-    return any(path.startswith(other) for other in chosen.excluded)
-
-
 def _level(
     parent: Unit, chosen: Chosen, forms: list[str], follows: Callable[[Unit], bool]
 ) -> tuple[Sums, dict[str, Sums]]:
@@ -141,7 +136,7 @@ def _level(
     shown = {
         child.path
         for child in Unit.objects.filter(parent=parent).order_by("path")
-        if follows(child) and not left_out(chosen, child.path)
+        if follows(child) and not rollups.left_out(chosen, child.path)
     }
     source = rollups.base([parent], previous.first, period.last, chosen, False)
     rows = {path: Sums(period, forms) for path in [*sorted(shown), OWN]}
@@ -162,7 +157,7 @@ def _level_of_tops(
     """The sums of all the reader's tops together and of each: the level above them that
     the page of everything the reader follows shows."""
     period, previous = chosen.period, chosen.period.previous()
-    tops = [top for top in tops if not left_out(chosen, top.path)]
+    tops = [top for top in tops if not rollups.left_out(chosen, top.path)]
     rows = {top.path: Sums(period, forms) for top in tops}
     for length in sorted({len(top.path) for top in tops}):
         same = [top for top in tops if len(top.path) == length]

@@ -3,6 +3,7 @@ subtree rollup per municipality (and the units just below) and month, plus the h
 Each returns plain sums; varna.stats.selectors decides what is shown."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -31,18 +32,15 @@ def sums(columns: list[str]) -> dict[str, Sum]:
     return {column: Sum(column) for column in columns}
 
 
-def scope_q(units: list[Unit], lookup: str = "unit__path") -> Q:
-    query = Q(pk__in=[])
-    for unit in units:
-        query |= tree.subtree_q(unit.path, lookup)
-    return query
-
-
-def _paths_q(paths: tuple[str, ...], lookup: str) -> Q:
+def _paths_q(paths: Iterable[str], lookup: str) -> Q:
     query = Q(pk__in=[])
     for path in paths:
         query |= tree.subtree_q(path, lookup)
     return query
+
+
+def scope_q(units: list[Unit], lookup: str = "unit__path") -> Q:
+    return _paths_q((unit.path for unit in units), lookup)
 
 
 def leave_out[M: Model](
@@ -69,6 +67,11 @@ def leave_out[M: Model](
 def leave_out_units[M: Model](rows: QuerySet[M], chosen: Chosen) -> QuerySet[M]:
     """Rows per unit (headcounts) without those of the subtrees left out whole."""
     return rows.exclude(_paths_q(chosen.excluded, "unit__path")) if chosen.excluded else rows
+
+
+def left_out(chosen: Chosen, path: str) -> bool:
+    """Whether the unit's events are all left out of the chosen figures (Chosen.excluded)."""
+    return any(path.startswith(other) for other in chosen.excluded)
 
 
 def leaves_out(chosen: Chosen, scope: list[Unit]) -> bool:
@@ -100,10 +103,16 @@ def in_tops(tops: list[Unit], lookup: str = "unit__path") -> Any:
 
 
 def subtree_base(
-    units: list[Unit], first: date, last: date, chosen: Chosen, reveal: bool
+    units: list[Unit],
+    first: date,
+    last: date,
+    chosen: Chosen,
+    reveal: bool,
+    model: type[SubtreeMonthlyCount] | type[SubtreeYearlyCount] = SubtreeMonthlyCount,
 ) -> QuerySet | None:
-    """The subtree rollup rows of these units, or None where it cannot answer (a unit too
-    deep for it, or a filter on situations it does not key on). The units must not nest (a
+    """The subtree rollup rows of these units (`model`: per month, or per calendar year with
+    its rows dated January) from `first` to `last`, or None where it cannot answer (a unit
+    too deep for it, or a filter on situations it does not key on). The units must not nest (a
     scope never does: access.tops), or their sums would count events twice. Nor can it
     leave a subtree out."""
     if (
@@ -112,7 +121,7 @@ def subtree_base(
         or any(unit.depth > SUBTREE_DEPTH for unit in units)
     ):
         return None
-    rows = SubtreeMonthlyCount.objects.filter(
+    rows = model.objects.filter(
         unit__in=[unit.pk for unit in units], month__gte=first, month__lte=last
     )
     return rows.filter(security_routed=False) if reveal else rows
@@ -126,16 +135,10 @@ def _subtree_model(chosen: Chosen) -> type[SubtreeMonthlyCount] | type[SubtreeYe
 def subtree_spans(units: list[Unit], chosen: Chosen, reveal: bool) -> QuerySet | None:
     """`subtree_base` of the chosen period and the one before it in rows of whole years where
     the period is a calendar year (every row then lies in one of the two), or None."""
-    period, previous = chosen.period, chosen.period.previous()
-    if chosen.period.kind != "year":
+    if _subtree_model(chosen) is not SubtreeYearlyCount:
         return None
-    months = subtree_base(units, previous.first, period.last, chosen, reveal)
-    if months is None:
-        return None
-    rows = SubtreeYearlyCount.objects.filter(
-        unit__in=[unit.pk for unit in units], month__gte=previous.first, month__lte=period.last
-    )
-    return rows.filter(security_routed=False) if reveal else rows
+    first, last = chosen.period.previous().first, chosen.period.last
+    return subtree_base(units, first, last, chosen, reveal, SubtreeYearlyCount)
 
 
 def situations(row: dict[str, Any], subtree: bool) -> list[tuple[str, int]]:

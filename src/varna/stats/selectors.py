@@ -216,7 +216,7 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
             for path, unit in units.items()
             if len(path) == len(scope[0].path) + tree.SEGMENT and follows(unit)
         )
-    children = [path for path in children if not linked.left_out(chosen, path)]
+    children = [path for path in children if not rollups.left_out(chosen, path)]
     heads = rollups.headcounts(scope, virtual, period.last.year, {previous.last.year}, chosen)
 
     unit_now = rollups.unit_parts(pairs, children, set() if virtual else top_paths, 0)

@@ -80,13 +80,14 @@ def page(browser, site):
         ),
     )
     yield page
+    # Autosaves of the report draft from now on (a timer, or closing the page) are dropped, so
+    # that they do not reach the live server while the test database is being emptied; set
+    # first, so that none starts between the wait below and the close.
+    context.route("**/rapportera/utkast/", lambda route: route.abort())
     # Let requests still in flight (an autosave, a keep-alive) finish: the test database is
     # emptied next, and SQLite refuses while the live server holds a table.
     for open_page in context.pages:
         open_page.wait_for_load_state("networkidle")
-    # Closing a page autosaves the report draft; drop those requests so that they do not
-    # reach the live server while the test database is being emptied.
-    context.route("**/rapportera/utkast/", lambda route: route.abort())
     context.close()
     assert not errors, f"browser console errors (CSP violations show here): {errors}"
 

@@ -7,7 +7,7 @@ LOGIN = "/konto/logga-in/"
 
 
 def log_in(client: Client, username: str, password: str, address: str = "10.0.0.1"):
-    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
+    return client.post(LOGIN, {"login": username, "password": password}, REMOTE_ADDR=address)
 
 
 def test_demo_employee_logs_in_and_it_is_logged(cast):

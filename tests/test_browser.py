@@ -110,7 +110,7 @@ def log_in(page: Page, site: str, username: str) -> None:
     page.goto(f"{site}/konto/logga-in/")
     page.get_by_label("Användarnamn").fill(username)
     page.get_by_label("Lösenord").fill(demo.demo_password())
-    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("button", name="Logga in", exact=True).click()
     page.wait_for_url(f"{site}/")
 
 
@@ -120,7 +120,7 @@ def test_login_page_is_accessible_and_explains_a_wrong_password(page, site):
     assert_accessible(page)
     page.get_by_label("Användarnamn").fill("medarbetare")
     page.get_by_label("Lösenord").fill("fel lösenord")
-    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("button", name="Logga in", exact=True).click()
     assert page.get_by_role("alert").is_visible()
     assert "Användarnamnet eller lösenordet är fel" in page.get_by_role("alert").inner_text()
     assert page.get_by_label("Användarnamn").input_value() == "medarbetare"
@@ -244,7 +244,7 @@ def test_a_lost_session_keeps_the_draft_until_the_person_logs_in_again(page, sit
     assert "efter en tid utan aktivitet" in page.inner_text("main")
     page.get_by_label("Användarnamn").fill("medarbetare")
     page.get_by_label("Lösenord").fill(demo.demo_password())
-    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("button", name="Logga in", exact=True).click()
     page.wait_for_url("**/rapportera/")
     assert page.get_by_label("Beskriv vad som hände").input_value() == "Ringer mig varje kväll."
     assert page.get_by_role("radio", name="Trakasserier").is_checked()

@@ -23,7 +23,11 @@ class VarnaAdminSite(admin.AdminSite):
 
     # Other apps' admin pages read tables that our access layer does not scope (login
     # attempts, queued tasks, unused auth groups): they stay out of this site.
-    excluded_apps = frozenset({"axes", "django_tasks_database", "auth"})
+    # allauth's tables (e-mail addresses, linked provider accounts, second factors, sessions)
+    # are not scoped either; administrators act on people through the scoped person pages.
+    excluded_apps = frozenset(
+        {"axes", "django_tasks_database", "auth", "account", "socialaccount", "mfa", "usersessions"}
+    )
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         models = (

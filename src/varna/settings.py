@@ -63,6 +63,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks_db",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
+    "allauth.usersessions",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +84,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "varna.accounts.middleware.SignInPolicyMiddleware",
     "varna.core.middleware.NulBytesMiddleware",
 ]
 
@@ -137,14 +147,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home:start"
-LOGOUT_REDIRECT_URL = "accounts:login"
+LOGOUT_REDIRECT_URL = "account_login"
 
 # Sessions end after this many idle minutes; every request renews them and the page warns
 # two minutes before the end (static/varna/js/session.js).
 SESSION_IDLE_MINUTES = int(os.environ.get("VARNA_SESSION_MINUTES", "30"))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# However active, a session ends this many hours after signing in (varna.accounts.middleware).
+VARNA_SESSION_MAX_HOURS = float(os.environ.get("VARNA_SESSION_MAX_HOURS", "10"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -185,9 +197,144 @@ AXES_FAILURE_LIMIT = int(os.environ.get("VARNA_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("VARNA_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# allauth's login form names the field "login"; its credentials call it "username".
+AXES_USERNAME_CALLABLE = "varna.accounts.backends.attempted_username"
 AXES_LOCKOUT_CALLABLE = "varna.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+# Sign-in (django-allauth): the municipality's single sign-on first, local passwords second.
+# Nobody signs up: people come from the HR import, and an identity matches one of them or none
+# (varna.accounts.identity). Settings are read from the environment; see the README's table.
+ACCOUNT_ADAPTER = "varna.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "varna.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PASSWORD_INPUT_RENDER_VALUE = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if VARNA_HTTPS else "http"
+# Resetting a password and using a link are throttled per address and per account.
+ACCOUNT_RATE_LIMITS = {
+    "reset_password": "10/h/ip,3/h/key",
+    "reset_password_from_key": "20/h/ip",
+    "reauthenticate": "10/m/user",
+    "login": "30/m/ip",
+    # Failed passwords are throttled by django-axes (per account and per address, with the
+    # cool-off page), not a second time here.
+    "login_failed": None,
+    "mfa_authenticate": "10/m/ip,10/m/key",
+    "mfa_reauthenticate": "10/m/user",
+    "mfa_trust": "10/m/user",
+    "invitation": "20/h/ip",
+}
+# A reset link holds for this many hours; an invitation (varna.accounts.invitations) for days.
+PASSWORD_RESET_TIMEOUT = int(float(os.environ.get("VARNA_PASSWORD_RESET_HOURS", "2")) * 3600)
+VARNA_INVITATION_DAYS = int(os.environ.get("VARNA_INVITATION_DAYS", "7"))
+# Off where every employee signs in through the municipality's identity provider.
+VARNA_PASSWORD_LOGIN = env_bool("VARNA_PASSWORD_LOGIN", default=True)
+# Who to contact when an identity matches nobody in Värna (shown on the refusal page).
+VARNA_SIGNIN_CONTACT = os.environ.get("VARNA_SIGNIN_CONTACT", "")
+# Roles that read many people's data must use a second factor with a local password.
+VARNA_MFA_ROLES = env_list("VARNA_MFA_ROLES", "admin,hr,security,investigator,analyst,auditor")
+# How an identity from single sign-on is matched to a person imported from HR.
+VARNA_SSO_MATCH_ORDER = env_list("VARNA_SSO_MATCH_ORDER", "employee_number,email")
+VARNA_SSO_EMPLOYEE_ID_CLAIM = os.environ.get("VARNA_SSO_EMPLOYEE_ID_CLAIM", "employee_id")
+VARNA_SSO_EMAIL_CLAIM = os.environ.get("VARNA_SSO_EMAIL_CLAIM", "email")
+# Behind SSO the provider's MFA counts: require it (from amr/acr) for the roles above?
+VARNA_SSO_REQUIRE_MFA = env_bool("VARNA_SSO_REQUIRE_MFA")
+VARNA_SSO_MFA_AMR = env_list("VARNA_SSO_MFA_AMR", "mfa,otp,hwk,swk,fido,sms,face,fpt")
+VARNA_SSO_MFA_ACR = env_list("VARNA_SSO_MFA_ACR")
+# The claim or SAML attribute with the person's groups, for roles mapped in the admin.
+VARNA_SSO_GROUPS_CLAIM = os.environ.get("VARNA_SSO_GROUPS_CLAIM", "")
+
+VARNA_OIDC_ISSUER = os.environ.get("VARNA_OIDC_ISSUER", "")
+VARNA_SAML_METADATA_URL = os.environ.get("VARNA_SAML_METADATA_URL", "")
+VARNA_SAML_METADATA_FILE = os.environ.get("VARNA_SAML_METADATA_FILE", "")
+SOCIALACCOUNT_PROVIDERS: dict = {
+    "openid_connect": {
+        # Adds a nonce and checks every ID token's signature (varna.accounts.oidc).
+        "provider_class": "varna.accounts.oidc.MunicipalityOIDCProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [],
+    },
+    "saml": {"provider_class": "varna.accounts.saml.MunicipalitySAMLProvider", "APPS": []},
+}
+if VARNA_OIDC_ISSUER:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": "kommun",
+            "name": os.environ.get("VARNA_OIDC_NAME", "kommunens konto"),
+            "client_id": os.environ.get("VARNA_OIDC_CLIENT_ID", ""),
+            "secret": os.environ.get("VARNA_OIDC_CLIENT_SECRET", ""),
+            "settings": {
+                "server_url": VARNA_OIDC_ISSUER,
+                "scope": env_list("VARNA_OIDC_SCOPES", "openid,profile,email"),
+                # The ID token holds amr/acr and the claims; userinfo adds what it lacks.
+                "fetch_userinfo": env_bool("VARNA_OIDC_FETCH_USERINFO", default=True),
+            },
+        }
+    )
+# SAML attributes that carry the keys to match on (ADFS's claim types by default).
+VARNA_SAML_EMAIL_ATTRIBUTE = os.environ.get(
+    "VARNA_SAML_EMAIL_ATTRIBUTE",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+)
+VARNA_SAML_EMPLOYEE_ID_ATTRIBUTE = os.environ.get("VARNA_SAML_EMPLOYEE_ID_ATTRIBUTE", "")
+VARNA_SAML_GROUPS_ATTRIBUTE = os.environ.get("VARNA_SAML_GROUPS_ATTRIBUTE", "")
+VARNA_SAML_AMR_ATTRIBUTE = os.environ.get(
+    "VARNA_SAML_AMR_ATTRIBUTE", "http://schemas.microsoft.com/claims/authnmethodsreferences"
+)
+if VARNA_SAML_METADATA_URL or VARNA_SAML_METADATA_FILE:
+    _idp: dict[str, str] = {"entity_id": os.environ.get("VARNA_SAML_IDP_ENTITY_ID", "")}
+    if VARNA_SAML_METADATA_URL:
+        _idp["metadata_url"] = VARNA_SAML_METADATA_URL
+    else:
+        _idp["metadata"] = Path(VARNA_SAML_METADATA_FILE).read_text()
+    SOCIALACCOUNT_PROVIDERS["saml"]["APPS"].append(
+        {
+            "provider_id": _idp["entity_id"],
+            "client_id": "kommun",
+            "name": os.environ.get("VARNA_SAML_NAME", "kommunens konto"),
+            "settings": {
+                "attribute_mapping": {
+                    "uid": "name_id",
+                    "email": VARNA_SAML_EMAIL_ATTRIBUTE,
+                },
+                "idp": _idp,
+                "sp": {"entity_id": os.environ.get("VARNA_SAML_SP_ENTITY_ID", "")},
+                "reject_idp_initiated_sso": True,
+                "advanced": {
+                    # Signed assertions only; nothing unsigned is accepted.
+                    "want_assertion_signed": True,
+                    "want_message_signed": False,
+                    "reject_deprecated_algorithm": True,
+                    "strict": True,
+                    "allow_repeat_attribute_name": True,
+                    "x509cert": os.environ.get("VARNA_SAML_SP_CERT", ""),
+                    "private_key": os.environ.get("VARNA_SAML_SP_KEY", ""),
+                    "authn_request_signed": bool(os.environ.get("VARNA_SAML_SP_KEY")),
+                },
+            },
+        }
+    )
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# A provider that is down or slow gives a message within this many seconds.
+SOCIALACCOUNT_REQUESTS_TIMEOUT = int(os.environ.get("VARNA_SSO_TIMEOUT_SECONDS", "5"))
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Värna"
+MFA_TRUST_ENABLED = False
+# Passkeys need HTTPS, except on the developer's own machine.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not VARNA_HTTPS
+USERSESSIONS_TRACK_ACTIVITY = True
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
@@ -234,7 +381,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("VARNA_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "saml2": {"level": "WARNING"}},
 }
 
 # What `manage.py load_demo` runs, in order; each capability appends its own demo data.

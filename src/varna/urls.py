@@ -7,6 +7,7 @@ from varna.core.views import health
 urlpatterns = [
     path("", include("varna.home.urls")),
     path("konto/", include("varna.accounts.urls")),
+    path("konto/", include("varna.accounts.allauth_urls")),
     path("organisation/", include("varna.orgs.urls")),
     path("", include("varna.reporting.urls")),
     path("", include("varna.cases.urls")),

@@ -11,3 +11,11 @@ class VarnaBackend(ModelBackend):
         if getattr(user, "is_demo", False) and not settings.VARNA_DEMO:
             return False
         return super().user_can_authenticate(user)
+
+
+def attempted_username(request: Any, credentials: dict[str, Any] | None) -> str | None:
+    """The user name a login attempt was for, as the throttling counts it."""
+    if credentials and credentials.get("username"):
+        return str(credentials["username"])
+    data = getattr(request, "POST", None) or {}
+    return data.get("login") or data.get("username")

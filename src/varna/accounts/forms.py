@@ -1,17 +1,27 @@
-from django.contrib.auth.forms import AuthenticationForm
-from django.utils.translation import gettext_lazy as _
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 
 
-class LoginForm(AuthenticationForm):
-    error_messages = {
-        "invalid_login": _(
-            "The user name or password is wrong. Check both and try again; "
-            "the password is case sensitive."
-        ),
-        "inactive": _("This account cannot log in. Contact your administrator."),
-    }
+class LoginForm(AllauthLoginForm):
+    """The local password form: user name and password, labelled, with no placeholders."""
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["username"].widget.attrs.update({"autocomplete": "username"})
-        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["login"].widget.attrs["autocomplete"] = "username"
+        self.fields["password"].help_text = ""
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+
+
+class InvitationPasswordForm(SetPasswordForm):
+    """Choose the first password; the rules are shown before the person types."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].widget.attrs["autocomplete"] = "new-password"
+        self.fields["new_password2"].widget.attrs["autocomplete"] = "new-password"
+
+
+class EmptyForm(forms.Form):
+    pass

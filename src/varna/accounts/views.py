@@ -1,22 +1,55 @@
 from typing import Any
 
+from allauth.account.views import LoginView as AllauthLoginView
+from allauth.core import ratelimit
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django.conf import settings
-from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from requests import RequestException
 
-from varna.accounts.forms import LoginForm
+from varna.accounts import oidc, services
+from varna.accounts.forms import InvitationPasswordForm, LoginForm
+from varna.accounts.identity import needs_mfa
+from varna.accounts.middleware import SIGNED_IN_WITH
+
+# The invitation's token moves from the link into the session, so it does not stay in the
+# address bar, the history or a Referer header while the person chooses a password.
+INVITATION_SESSION_KEY = "varna_invitation_token"
 
 
-class LoginView(auth_views.LoginView):
+def sign_in_choices(request: HttpRequest) -> list[dict[str, str]]:
+    """The municipality's identity providers, as buttons on the login page."""
+    choices = []
+    for app in get_social_adapter().list_apps(request):
+        provider = app.get_provider(request)
+        choices.append({"name": app.name, "url": provider.get_login_url(request)})
+    return choices
+
+
+class LoginView(AllauthLoginView):
     template_name = "accounts/login.html"
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
+    form_class = LoginForm
+
+    def get_form_class(self) -> type[LoginForm]:
+        return LoginForm
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.VARNA_PASSWORD_LOGIN:
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["session_expired"] = self.request.GET.get("expired") == "1"
+        context["sso_choices"] = sign_in_choices(self.request)
+        context["password_login"] = settings.VARNA_PASSWORD_LOGIN
         return context
 
 
@@ -25,13 +58,38 @@ def locked_out(
 ) -> HttpResponse:
     """Shown instead of the login result while an account or address is throttled."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = LoginForm(request, data=request.POST or None)
+    form = LoginForm(data=request.POST or None, request=request)
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "locked_out": True, "cooloff_minutes": minutes},
+        {
+            "form": form,
+            "locked_out": True,
+            "cooloff_minutes": minutes,
+            "sso_choices": sign_in_choices(request),
+            "password_login": settings.VARNA_PASSWORD_LOGIN,
+        },
         status=429,
     )
+
+
+@login_not_required
+def sso_login(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """Start single sign-on; a provider that does not answer leaves the password login open."""
+    try:
+        return oidc.login(request, provider_id)
+    except RequestException:
+        return render(
+            request,
+            "accounts/sso_unavailable.html",
+            {"password_login": settings.VARNA_PASSWORD_LOGIN},
+            status=503,
+        )
+
+
+@login_not_required
+def sso_callback(request: HttpRequest, provider_id: str) -> HttpResponse:
+    return oidc.callback(request, provider_id)
 
 
 @require_POST
@@ -41,3 +99,77 @@ def keep_alive(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return HttpResponse(status=401)
     return HttpResponse(status=204)
+
+
+@login_not_required
+@never_cache
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the invitation e-mail: checked, kept in the session, then out of the URL."""
+    if not ratelimit.consume(request, action="invitation", key=None):
+        return render(request, "429.html", status=429)
+    try:
+        services.usable_invitation(token)
+    except services.InvitationInvalid as invalid:
+        return render(
+            request, "accounts/invitation_invalid.html", {"reason": invalid.reason}, status=410
+        )
+    request.session[INVITATION_SESSION_KEY] = token
+    return redirect("accounts:set_password")
+
+
+@login_not_required
+@never_cache
+def set_password(request: HttpRequest) -> HttpResponse:
+    """Choose the first password with the invitation held in the session."""
+    token = request.session.get(INVITATION_SESSION_KEY)
+    if not token:
+        raise Http404
+    try:
+        found = services.usable_invitation(token)
+    except services.InvitationInvalid as invalid:
+        request.session.pop(INVITATION_SESSION_KEY, None)
+        return render(
+            request, "accounts/invitation_invalid.html", {"reason": invalid.reason}, status=410
+        )
+    form = InvitationPasswordForm(found.person, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.accept_invitation(
+                token=token, password=form.cleaned_data["new_password1"], request=request
+            )
+        except services.InvitationInvalid as invalid:
+            return render(
+                request, "accounts/invitation_invalid.html", {"reason": invalid.reason}, status=410
+            )
+        except ValidationError as error:
+            form.add_error("new_password1", error)
+        else:
+            request.session.pop(INVITATION_SESSION_KEY, None)
+            messages.success(request, _("Your password is set. Log in with it now."))
+            return redirect("account_login")
+    return render(
+        request, "accounts/invitation_password.html", {"form": form, "person": found.person}
+    )
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    """One's own sign-in: sessions, password and second factors."""
+    user = request.user
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "signed_in_with": request.session.get(SIGNED_IN_WITH, "password"),
+            "has_password": user.has_usable_password(),
+            "mfa_required": needs_mfa(user),  # type: ignore[arg-type]
+        },
+    )
+
+
+@login_required
+@require_POST
+def end_my_sessions(request: HttpRequest) -> HttpResponse:
+    """Log out everywhere: every session of the person ends, this one included."""
+    services.end_sessions(person=request.user, by=request.user, request=request)  # type: ignore[arg-type]
+    return redirect("account_login")

@@ -286,6 +286,66 @@ MATRIX: dict[str, Route] = {
     "accounts:login": Route(lambda role, where: 200 if role == ANONYMOUS else 302),
     "accounts:logout": Route(lambda role, where: 302, method="post"),
     "accounts:keep_alive": Route(logged_in_only(204, anonymous=401), method="post"),
+    "accounts:security": Route(logged_in_only(200)),
+    "accounts:end_sessions": Route(lambda role, where: 302, method="post"),
+    # An unknown invitation link is gone for everyone; choosing a password needs one.
+    "accounts:invitation": Route(lambda role, where: 410, kwargs=lambda code: {"token": "x"}),
+    "accounts:set_password": Route(lambda role, where: 404),
+    # allauth's pages under /konto/: the same login and logout, password reset for anyone,
+    # the rest for the signed-in person about their own account only.
+    "account_login": Route(lambda role, where: 200 if role == ANONYMOUS else 302),
+    "account_logout": Route(lambda role, where: 302, method="post"),
+    "account_inactive": Route(lambda role, where: 200),
+    "account_reset_password": Route(lambda role, where: 200),
+    "account_reset_password_done": Route(lambda role, where: 200),
+    "account_reset_password_from_key": Route(
+        lambda role, where: 200, kwargs=lambda code: {"uidb36": "x", "key": "y"}
+    ),
+    "account_reset_password_from_key_done": Route(lambda role, where: 200),
+    "account_change_password": Route(logged_in_only(200)),
+    # Everyone in the cast has a password, so choosing one leads to changing it.
+    "account_set_password": Route(lambda role, where: 302),
+    "account_reauthenticate": Route(logged_in_only(200)),
+    "usersessions_list": Route(logged_in_only(200)),
+    "mfa_index": Route(logged_in_only(200)),
+    # Only during a sign-in that waits for the second factor; otherwise back to the start.
+    "mfa_authenticate": Route(lambda role, where: 302),
+    "mfa_reauthenticate": Route(lambda role, where: 302),
+    # Adding a factor asks for the password again first (the cast signed in long ago).
+    "mfa_activate_totp": Route(lambda role, where: 302),
+    "mfa_deactivate_totp": Route(logged_in_only(404)),
+    "mfa_view_recovery_codes": Route(logged_in_only(404)),
+    "mfa_generate_recovery_codes": Route(lambda role, where: 302),
+    "mfa_download_recovery_codes": Route(logged_in_only(404)),
+    "mfa_list_webauthn": Route(logged_in_only(200)),
+    "mfa_add_webauthn": Route(lambda role, where: 302),
+    "mfa_reauthenticate_webauthn": Route(lambda role, where: 302),
+    # Another person's passkey is out of reach (reauthentication comes first, then 404).
+    "mfa_remove_webauthn": Route(lambda role, where: 302, kwargs=lambda code: {"pk": 1}),
+    "mfa_edit_webauthn": Route(lambda role, where: 302, kwargs=lambda code: {"pk": 1}),
+    "mfa_login_webauthn": Route(lambda role, where: 302),
+    # No identity provider is configured in the matrix: single sign-on is not found.
+    "openid_connect_login": Route(
+        lambda role, where: 404, method="post", kwargs=lambda code: {"provider_id": "kommun"}
+    ),
+    "openid_connect_callback": Route(
+        lambda role, where: 404, kwargs=lambda code: {"provider_id": "kommun"}
+    ),
+    "socialaccount_login_error": Route(lambda role, where: 401),
+    "socialaccount_login_cancelled": Route(lambda role, where: 200),
+    "saml_acs": Route(
+        lambda role, where: 302, method="post", kwargs=lambda code: {"organization_slug": "kommun"}
+    ),
+    "saml_finish_acs": Route(
+        lambda role, where: 404, kwargs=lambda code: {"organization_slug": "kommun"}
+    ),
+    "saml_sls": Route(lambda role, where: 404, kwargs=lambda code: {"organization_slug": "kommun"}),
+    "saml_metadata": Route(
+        lambda role, where: 404, kwargs=lambda code: {"organization_slug": "kommun"}
+    ),
+    "saml_login": Route(
+        lambda role, where: 404, kwargs=lambda code: {"organization_slug": "kommun"}
+    ),
     "set_language": Route(lambda role, where: 302, method="post", data={"language": "en"}),
     "orgs:overview": Route(logged_in_only(200)),
     "orgs:unit": Route(scoped(), kwargs=lambda code: {"code": code}),

@@ -9,10 +9,15 @@ session, and that state is used once, so a replayed response finds none (adapter
 
 from typing import Any
 
+from allauth.socialaccount.internal import statekit
 from allauth.socialaccount.providers.saml.provider import SAMLProvider
 
 
 class MunicipalitySAMLProvider(SAMLProvider):
     def unstash_redirect_state(self, request: Any, state_id: str) -> Any:
-        # None when the state was used before or never made: the adapter refuses the login.
-        return super().unstash_redirect_state(request, state_id) or {"replayed": True}
+        # allauth's own raises PermissionDenied (a bare 403, nothing logged) when the state was
+        # used before, has expired or was never made; the adapter refuses such a login instead.
+        state = statekit.unstash_state(
+            request, provider_id=self.sub_id, state_id=state_id, raises=False
+        )
+        return state or {"replayed": True}

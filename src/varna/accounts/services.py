@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from varna.accounts.identity import SignInRefused, check_may_sign_in
 from varna.accounts.models import Invitation
@@ -29,7 +30,15 @@ RESEND_AFTER = timedelta(minutes=10)
 
 
 class InvitationRefused(Exception):
-    pass
+    """Why no invitation was sent: no_email, recent, left or inactive."""
+
+
+REFUSAL_TEXT = {
+    "no_email": _("no e-mail address"),
+    "recent": _("invited less than ten minutes ago"),
+    "left": _("the employment has ended"),
+    "inactive": _("the account is switched off"),
+}
 
 
 class InvitationInvalid(Exception):
@@ -129,8 +138,10 @@ def accept_invitation(*, token: str, password: str, request: HttpRequest | None 
 
 
 def end_sessions(*, person: User, by: User | None, request: HttpRequest | None = None) -> int:
-    """Sign the person out everywhere: every session they have open ends now."""
-    sessions = list(UserSession.objects.purge_and_list(person))
+    """Sign the person out everywhere: every session they have open ends now. The session of
+    the request itself is left to the caller (a view logs it out after answering)."""
+    current = request.session.session_key if request is not None else None
+    sessions = [s for s in UserSession.objects.purge_and_list(person) if s.session_key != current]
     for session in sessions:
         session.end()
     record_security_event(

@@ -5,6 +5,7 @@ from allauth.core import ratelimit
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -172,4 +173,6 @@ def security(request: HttpRequest) -> HttpResponse:
 def end_my_sessions(request: HttpRequest) -> HttpResponse:
     """Log out everywhere: every session of the person ends, this one included."""
     services.end_sessions(person=request.user, by=request.user, request=request)  # type: ignore[arg-type]
+    logout(request)
+    messages.success(request, _("You are logged out everywhere."))
     return redirect("account_login")

@@ -19,6 +19,9 @@ FINISH_URL = "/konto/saml/kommun/acs/finish/"
 EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 EMPLOYEE_ID = "urn:oid:2.16.840.1.113730.3.1.3"
 
+# python3-saml 1.16 still calls datetime.utcnow() and utcfromtimestamp().
+pytestmark = pytest.mark.filterwarnings("ignore:datetime.datetime.utc:DeprecationWarning:onelogin")
+
 
 @pytest.fixture
 def saml_app(settings):
@@ -126,6 +129,28 @@ def test_the_person_is_matched_by_email_when_no_employee_number_is_sent(cast, sa
     assert events("sso_login").filter(subject=person).exists()
 
 
+def test_the_identity_provider_can_be_configured_by_its_metadata_file(cast, saml_app):
+    # As settings.py does with VARNA_SAML_METADATA_FILE: the file's text, no URL or certificate.
+    saml_app["settings"]["idp"] = {
+        "entity_id": saml_idp.ENTITY_ID,
+        "metadata": saml_idp.metadata(),
+    }
+    person = cast["medarbetare"]
+    client = browser()
+    request_id = start_login(client)
+
+    post_response(
+        client,
+        saml_idp.saml_response(
+            in_response_to=request_id,
+            **assertion_for(person.email, person.employee_number),
+        ),
+    )
+
+    assert is_signed_in(client)
+    assert events("sso_login").filter(subject=person).exists()
+
+
 def test_an_unsigned_assertion_is_refused(cast, saml_app):
     person = cast["medarbetare"]
     client = browser()
@@ -193,8 +218,25 @@ def test_a_response_posted_twice_in_the_same_session_is_used_once(cast, saml_app
         in_response_to=request_id, **assertion_for(person.email, person.employee_number)
     )
     post_response(client, captured)
+
+    response = post_response(client, captured)
+
+    assert response.status_code == 403
+    assert events("sso_login").count() == 1
+    assert events("sso_refused").get().detail["reason"] == "replayed"
+
+
+def test_an_old_response_does_not_answer_a_newer_login_in_the_same_browser(cast, saml_app):
+    person = cast["medarbetare"]
+    client = browser()
+    captured = saml_idp.saml_response(
+        in_response_to=start_login(client),
+        **assertion_for(person.email, person.employee_number),
+    )
+    post_response(client, captured)
     client.post("/konto/logga-ut/")
     assert not is_signed_in(client)
+    start_login(client)
 
     response = post_response(client, captured)
 

@@ -232,7 +232,7 @@ ACCOUNT_RATE_LIMITS = {
     "mfa_trust": "10/m/user",
     "invitation": "20/h/ip",
 }
-# A reset link holds for this many hours; an invitation (varna.accounts.invitations) for days.
+# A reset link holds for this many hours; an invitation (varna.accounts.services) for days.
 PASSWORD_RESET_TIMEOUT = int(float(os.environ.get("VARNA_PASSWORD_RESET_HOURS", "2")) * 3600)
 VARNA_INVITATION_DAYS = int(os.environ.get("VARNA_INVITATION_DAYS", "7"))
 # Off where every employee signs in through the municipality's identity provider.

@@ -10,7 +10,7 @@ class Invitation(TimeStampedModel):
     """A one-time link for a person imported from HR to set their first password.
 
     Only a hash of the link's token is stored, so the table cannot be used to sign in; a new
-    invitation replaces the person's unused ones (varna.accounts.invitations)."""
+    invitation replaces the person's unused ones (varna.accounts.services)."""
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -48,7 +48,9 @@ def identity_of(sociallogin: SocialLogin) -> Identity:
     """The identity a provider vouched for, read with the claim names configured for it."""
     account = sociallogin.account
     data = account.extra_data or {}
-    if account.provider == "saml":
+    # account.provider holds the app's provider id (the IdP's entity id for SAML).
+    provider = sociallogin.provider or account.get_provider()
+    if provider.id == "saml":
         return identities.identity_from_claims(
             "saml", account.uid, data, identities.saml_attribute_names()
         )

@@ -1,7 +1,7 @@
 from typing import Any
 
 from allauth.account.views import LoginView as AllauthLoginView
-from allauth.core import ratelimit
+from allauth.core.internal import ratelimit
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django.conf import settings
 from django.contrib import messages
@@ -106,7 +106,8 @@ def keep_alive(request: HttpRequest) -> HttpResponse:
 @never_cache
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the invitation e-mail: checked, kept in the session, then out of the URL."""
-    if not ratelimit.consume(request, action="invitation", key=None):
+    # allauth's limiter leaves GET alone unless asked; a link is opened with GET.
+    if not ratelimit.consume(request, app="allauth.account", action="invitation", limit_get=True):
         return render(request, "429.html", status=429)
     try:
         services.usable_invitation(token)

@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) -m varna.manage
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo's local OpenID Connect provider (the municipality's account, make run only).
+IDP_PORT ?= 9400
 PYTEST_WORKERS ?= 2
 
 export VARNA_DATA_DIR ?= $(CURDIR)/var
@@ -30,6 +32,8 @@ run: $(VENV)/.installed messages
 	@mkdir -p var
 	@test -s var/secret_key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
 	VARNA_SECRET_KEY="$$(cat var/secret_key)" VARNA_DEMO=1 VARNA_HTTPS=0 \
+	    VARNA_DEMO_IDP_PORT=$(IDP_PORT) VARNA_OIDC_ISSUER=http://127.0.0.1:$(IDP_PORT) \
+	    VARNA_OIDC_CLIENT_ID=varna-demo VARNA_OIDC_CLIENT_SECRET=demo \
 	    scripts/serve $(HOST) $(PORT)
 
 node_modules/.installed: package.json package-lock.json

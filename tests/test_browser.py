@@ -652,3 +652,102 @@ def test_every_follow_up_page_is_accessible(page, site, username, paths):
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the PDF").click()
     assert download.value.suggested_filename.endswith(".pdf")
+
+
+@pytest.fixture
+def municipal_idp(settings):
+    """The municipality's identity provider, a real OpenID Connect provider on loopback."""
+    from oidc_provider_mock import User as Identity
+    from oidc_provider_mock import run_server_in_thread
+
+    from tests.test_signin import claims_of, configure
+
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+    identities = [
+        Identity(sub="anna", claims=claims_of("medarbetare")),
+        Identity(sub="slutat", claims=claims_of("forste")),
+        Identity(sub="okand", claims={"email": "okand@example.org"}),
+    ]
+    with run_server_in_thread(require_nonce=True, user_claims=identities) as server:
+        configure(settings, f"http://localhost:{server.server_port}")
+        yield
+
+
+def sign_in_with_municipal_account(page: Page, site: str, sub: str, button: str) -> None:
+    page.goto(f"{site}/konto/logga-in/")
+    page.get_by_role("button", name=button).click()
+    page.get_by_role("button", name=f"Authorize as {sub}").click()
+
+
+def test_staff_sign_in_with_the_municipalitys_account_and_leavers_and_strangers_are_refused(
+    browser, site, municipal_idp
+):
+    from varna.orgs.models import Employment
+
+    context = browser.new_context(locale="sv-SE")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(f"{site}/konto/logga-in/")
+    assert_accessible(page)
+    sign_in_with_municipal_account(page, site, "anna", "Logga in med kommunens konto")
+    page.wait_for_url(f"{site}/")
+    assert page.get_by_role("link", name=re.compile("inloggning och säkerhet", re.I)).is_visible()
+    page.get_by_role("button", name="Logga ut").click()
+    page.wait_for_url(re.compile(r"/konto/logga-in/"))
+
+    Employment.objects.filter(user__username="forste").update(end_date=date(2020, 12, 31))
+    sign_in_with_municipal_account(page, site, "slutat", "Logga in med kommunens konto")
+    page.get_by_role("heading", name="Du kan inte längre logga in med ditt konto").wait_for()
+    assert_accessible(page)
+
+    sign_in_with_municipal_account(page, site, "okand", "Logga in med kommunens konto")
+    page.get_by_role("heading", name="Du finns inte i Värna ännu").wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("heading", name="You are not in Värna yet").wait_for()
+    assert_accessible(page)
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_sign_in_page_is_accessible(page, site, language):
+    from varna.accounts import services
+    from varna.orgs import services as org_services
+
+    log_in(page, site, "enhetschef")
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+    for path in [
+        "/konto/",
+        "/konto/sessioner/",
+        "/konto/tvastegsverifiering/",
+        "/konto/losenord/byt/",
+    ]:
+        page.goto(site + path)
+        assert_accessible(page)
+    page.goto(f"{site}/konto/tvastegsverifiering/totp/activate/")
+    page.locator("#id_password").fill(demo.demo_password())
+    page.locator("main button[type='submit']").click()
+    page.locator("#id_code").wait_for()
+    assert_accessible(page)
+    page.locator(".site-tools form[action$='/logga-ut/'] button").click()
+    page.wait_for_url(re.compile(r"/konto/logga-in/"))
+
+    newcomer = User.objects.create(username="ny", email="ny@example.org", first_name="Ny")
+    newcomer.set_unusable_password()
+    newcomer.save()
+    org_services.employ(user=newcomer, unit=Unit.objects.get(code="DEMO-FSE1A"))
+    from django.core import mail
+
+    services.invite(person=newcomer, by=None)
+    link = re.search(r"https?://\S+", mail.outbox[-1].body).group(0)
+    page.goto(site + "/" + link.split("://", 1)[1].split("/", 1)[1])
+    page.locator("#id_new_password1").wait_for()
+    assert_accessible(page)
+    page.locator("main button[type='submit']").click()
+    page.locator("#error-summary").wait_for()
+    assert_accessible(page)
+    page.goto(f"{site}/konto/losenord/glomt/")
+    assert_accessible(page)
+    page.locator("main button[type='submit']").click()
+    assert_accessible(page)

@@ -1,4 +1,5 @@
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.views import LoginView as AllauthLoginView
 from allauth.core.internal import ratelimit
@@ -10,6 +11,7 @@ from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -30,8 +32,22 @@ def sign_in_choices(request: HttpRequest) -> list[dict[str, str]]:
     choices = []
     for app in get_social_adapter().list_apps(request):
         provider = app.get_provider(request)
-        choices.append({"name": app.name, "url": provider.get_login_url(request)})
+        idp = app.settings.get("idp", {})
+        address = app.settings.get("server_url") or idp.get("sso_url") or idp.get("metadata_url")
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(address)) if address else ""
+        choices.append({"name": app.name, "url": provider.get_login_url(request), "origin": origin})
     return choices
+
+
+def with_sign_in_forms(response: HttpResponse, choices: list[dict[str, str]]) -> HttpResponse:
+    """Let the login page's forms lead on to the identity providers: browsers apply the
+    policy's form-action to the redirect that follows the form, not only to the form."""
+    origins = [choice["origin"] for choice in choices if choice["origin"]]
+    if origins:
+        policy = dict(settings.SECURE_CSP)
+        policy["form-action"] = [*policy.get("form-action", [CSP.SELF]), *origins]
+        response._csp_config = policy  # type: ignore[attr-defined]
+    return response
 
 
 class LoginView(AllauthLoginView):
@@ -45,6 +61,10 @@ class LoginView(AllauthLoginView):
         if not settings.VARNA_PASSWORD_LOGIN:
             raise PermissionDenied
         return super().post(request, *args, **kwargs)
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        return with_sign_in_forms(response, context["sso_choices"])
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -60,18 +80,20 @@ def locked_out(
     """Shown instead of the login result while an account or address is throttled."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     form = LoginForm(data=request.POST or None, request=request)
-    return render(
+    choices = sign_in_choices(request)
+    response = render(
         request,
         "accounts/login.html",
         {
             "form": form,
             "locked_out": True,
             "cooloff_minutes": minutes,
-            "sso_choices": sign_in_choices(request),
+            "sso_choices": choices,
             "password_login": settings.VARNA_PASSWORD_LOGIN,
         },
         status=429,
     )
+    return with_sign_in_forms(response, choices)
 
 
 @login_not_required

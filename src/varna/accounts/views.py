@@ -21,6 +21,7 @@ from varna.accounts import oidc, services
 from varna.accounts.forms import InvitationPasswordForm, LoginForm
 from varna.accounts.identity import needs_mfa
 from varna.accounts.middleware import SIGNED_IN_WITH
+from varna.orgs.models import User
 
 # The invitation's token moves from the link into the session, so it does not stay in the
 # address bar, the history or a Referer header while the person chooses a password.
@@ -44,7 +45,7 @@ def with_sign_in_forms(response: HttpResponse, choices: list[dict[str, str]]) ->
     policy's form-action to the redirect that follows the form, not only to the form."""
     origins = [choice["origin"] for choice in choices if choice["origin"]]
     if origins:
-        policy = dict(settings.SECURE_CSP)
+        policy: dict[str, Any] = dict(settings.SECURE_CSP)
         policy["form-action"] = [*policy.get("form-action", [CSP.SELF]), *origins]
         response._csp_config = policy  # type: ignore[attr-defined]
     return response
@@ -180,13 +181,14 @@ def set_password(request: HttpRequest) -> HttpResponse:
 def security(request: HttpRequest) -> HttpResponse:
     """One's own sign-in: sessions, password and second factors."""
     user = request.user
+    assert isinstance(user, User)
     return render(
         request,
         "accounts/security.html",
         {
             "signed_in_with": request.session.get(SIGNED_IN_WITH, "password"),
             "has_password": user.has_usable_password(),
-            "mfa_required": needs_mfa(user),  # type: ignore[arg-type]
+            "mfa_required": needs_mfa(user),
         },
     )
 

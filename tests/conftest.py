@@ -39,3 +39,14 @@ class Cast:
 @pytest.fixture
 def cast(db) -> Cast:
     return Cast()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_start():
+    """Every test starts with no rate limit used (they count in the cache per address) and in
+    Swedish (a request earlier in the same thread may have left another language active)."""
+    from django.core.cache import cache
+    from django.utils import translation
+
+    cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from varna.accounts.models import GroupRole
 from varna.audit.models import SecurityEvent
 from varna.cases import services as case_services
 from varna.cases.models import Case, SafetyRequest
@@ -173,6 +174,9 @@ OBJECTS: dict[str, Callable[[str], Any]] = {
     "unit": lambda code: Unit.objects.get(code=code),
     "headcount": lambda code: in_subtree(Headcount, code),
     "rolegrant": lambda code: in_subtree(RoleGrant, code),
+    "grouprole": lambda code: GroupRole.objects.get_or_create(
+        group=f"grupp-{code}", role="hr", unit=Unit.objects.get(code=code)
+    )[0],
     "user": lambda code: in_subtree(Employment, code).user,
     "securityevent": security_event_in,
     "notification": notification_in,
@@ -472,6 +476,7 @@ MATRIX: dict[str, Route] = {
     **admin_model_routes("orgs", "headcount"),
     **admin_model_routes("orgs", "user"),
     **admin_model_routes("orgs", "rolegrant"),
+    **admin_model_routes("accounts", "grouprole"),
     **admin_model_routes("audit", "securityevent", read_only=True),
     **admin_model_routes("reporting", "notification", read_only=True),
     **admin_model_routes("reporting", "readlog", read_only=True),

@@ -23,7 +23,7 @@ from varna.accounts.oidc import MunicipalityOIDCAdapter
 from varna.audit.models import SecurityEvent
 from varna.orgs import services as org_services
 from varna.orgs.demo import demo_password
-from varna.orgs.models import Employment, User
+from varna.orgs.models import Employment, RoleGrant, User
 
 START = "/konto/sso/kommun/logga-in/"
 
@@ -294,3 +294,41 @@ class TestIdTokens:
     def test_a_token_from_another_issuer_is_refused(self, decode, signing_key):
         with pytest.raises(OAuth2Error):
             decode(self.token(signing_key, iss="https://evil.example"))
+
+
+def test_roles_follow_the_groups_mapped_in_the_admin_and_mapping_changes_are_logged(
+    cast, sso, settings, analyst
+):
+    settings.VARNA_SSO_GROUPS_CLAIM = "groups"
+    admin = cast.client("admin")
+    added = admin.post(
+        "/admin/accounts/grouprole/add/",
+        {"group": "sg-varna-hr", "role": "hr", "unit": cast.unit("DEMO-IFO").pk, "title": ""},
+    )
+    assert added.status_code == 302
+    mapping_logged = SecurityEvent.objects.get(kind="role_mapping")
+    assert mapping_logged.detail == {
+        "change": "added",
+        "group": "sg-varna-hr",
+        "role": "hr",
+        "unit": "DEMO-IFO",
+    }
+    register(sso, "grupp", {"employee_id": "A-2", "groups": ["sg-varna-hr", "annat"]})
+    sign_in(Client(), "grupp")
+    grant = RoleGrant.objects.get(user=analyst, role="hr")
+    assert grant.is_from_group and grant.unit.code == "DEMO-IFO"
+    assert SecurityEvent.objects.filter(
+        kind="role_granted", subject=analyst, detail__group="sg-varna-hr"
+    ).exists()
+
+    register(sso, "grupp", {"employee_id": "A-2", "groups": ["annat"]})
+    sign_in(Client(), "grupp")
+    assert not RoleGrant.objects.filter(user=analyst, role="hr").exists()
+    # The role granted in Värna itself is never taken back by the groups.
+    assert RoleGrant.objects.filter(user=analyst, role="analyst", is_from_group=False).exists()
+
+
+def test_without_a_groups_claim_no_role_follows_groups(cast, sso, analyst):
+    register(sso, "utan-grupper", {"employee_id": "A-2", "groups": ["sg-varna-hr"]})
+    sign_in(Client(), "utan-grupper")
+    assert set(RoleGrant.objects.filter(user=analyst).values_list("role", flat=True)) == {"analyst"}

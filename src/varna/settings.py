@@ -210,6 +210,7 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 ACCOUNT_ADAPTER = "varna.accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "varna.accounts.adapters.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_FORMS = {"login": "varna.accounts.forms.LoginForm"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PREVENT_ENUMERATION = True

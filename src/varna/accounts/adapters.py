@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from varna.accounts import identity as identities
+from varna.accounts import services
 from varna.accounts.identity import Identity, Refusal, SignInRefused
 from varna.accounts.oidc import NONCE
 from varna.audit.models import SecurityEvent
@@ -21,8 +22,6 @@ from varna.audit.services import record_security_event
 from varna.orgs.models import User
 
 LOCAL_BACKEND = "varna.accounts.backends.VarnaBackend"
-# What the session remembers of how its person signed in (varna.accounts.middleware reads it).
-SIGN_IN_SESSION_KEY = "varna_sign_in"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -108,6 +107,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 raise refuse(request, "nonce", identity=found)
         try:
             person = identities.person_for(found)
+            if found.groups is not None:
+                services.follow_groups(person=person, groups=found.groups, request=request)
+            identities.check_mfa(found, person)
         except SignInRefused as refusal:
             raise refuse(
                 request, refusal.reason, identity=found, person=refusal.person

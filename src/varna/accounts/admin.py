@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from varna.accounts import services
+from varna.accounts.models import GroupRole
+from varna.orgs.admin import ScopedAdmin
 from varna.orgs.models import User
 
 
@@ -47,3 +49,34 @@ def end_all_sessions(model_admin: Any, request: HttpRequest, queryset: QuerySet[
 
 people_admin = admin.site.get_model_admin(User)
 people_admin.actions = [*(people_admin.actions or []), send_invitation, end_all_sessions]
+
+
+@admin.register(GroupRole)
+class GroupRoleAdmin(ScopedAdmin):
+    """Roles that follow groups at the identity provider, for the units one administers."""
+
+    list_display = ["group", "role", "unit", "title", "updated_at"]
+    list_filter = ["role"]
+    search_fields = ["group", "unit__name", "unit__code"]
+
+    def save_model(self, request: HttpRequest, obj: GroupRole, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.record_mapping_change(
+            mapping=obj,
+            change="changed" if change else "added",
+            by=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+
+    def delete_model(self, request: HttpRequest, obj: GroupRole) -> None:
+        services.record_mapping_change(
+            mapping=obj,
+            change="removed",
+            by=request.user,
+            request=request,  # type: ignore[arg-type]
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[GroupRole]) -> None:
+        for mapping in queryset.select_related("unit"):
+            self.delete_model(request, mapping)

@@ -10,7 +10,7 @@ from allauth.usersessions import views as usersessions
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from varna.accounts import views
+from varna.accounts import oidc, views
 
 urlpatterns = [
     path("logga-in/", views.LoginView.as_view(), name="account_login"),
@@ -38,7 +38,7 @@ urlpatterns = [
     path("sessioner/", usersessions.list_usersessions, name="usersessions_list"),
     path("tvastegsverifiering/", include("allauth.mfa.urls")),
     path("sso/<str:provider_id>/logga-in/", views.sso_login, name="openid_connect_login"),
-    path("sso/<str:provider_id>/svar/", views.sso_callback, name="openid_connect_callback"),
+    path("sso/<str:provider_id>/svar/", oidc.callback, name="openid_connect_callback"),
     path("sso/fel/", social.login_error, name="socialaccount_login_error"),
     path("sso/avbruten/", social.login_cancelled, name="socialaccount_login_cancelled"),
     path("", include("allauth.socialaccount.providers.saml.urls")),

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from varna.accounts import signals  # noqa: F401  (connects the audit receivers)
+        from varna.accounts import access, signals  # noqa: F401  (scoping, audit receivers)

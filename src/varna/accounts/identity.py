@@ -47,7 +47,8 @@ class Identity:
     email: str = ""
     amr: tuple[str, ...] = ()
     acr: str = ""
-    groups: tuple[str, ...] = ()
+    # None when the provider is not set up to send groups (then no role follows them).
+    groups: tuple[str, ...] | None = None
 
     @property
     def used_mfa(self) -> bool:
@@ -74,7 +75,7 @@ class ClaimNames:
 
     employee_number: str
     email: str
-    groups: str = ""
+    groups: str = ""  # no name: groups are not read, and roles from groups are left alone
     amr: str = "amr"
     acr: str = "acr"
 
@@ -116,7 +117,7 @@ def identity_from_claims(
         email=first(names.email),
         amr=values(names.amr),
         acr=first(names.acr),
-        groups=values(names.groups),
+        groups=values(names.groups) if names.groups else None,
     )
 
 
@@ -165,6 +166,11 @@ def person_for(identity: Identity) -> User:
         raise SignInRefused(Refusal.AMBIGUOUS)
     person = candidates[0]
     check_may_sign_in(person)
+    return person
+
+
+def check_mfa(identity: Identity, person: User) -> None:
+    """Refuse a sign-in without the provider's second factor when Värna requires one for the
+    person's roles (VARNA_SSO_REQUIRE_MFA); run after the roles from groups are followed."""
     if settings.VARNA_SSO_REQUIRE_MFA and needs_mfa(person) and not identity.used_mfa:
         raise SignInRefused(Refusal.MFA_REQUIRED, person)
-    return person

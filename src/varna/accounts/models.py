@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from varna.core.models import TimeStampedModel
+from varna.orgs.models import Role, Unit
 
 
 class Invitation(TimeStampedModel):
@@ -44,3 +45,38 @@ class Invitation(TimeStampedModel):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class GroupRole(TimeStampedModel):
+    """A group at the municipality's identity provider that gives its members a role in Värna.
+
+    Read from the groups claim (VARNA_SSO_GROUPS_CLAIM, or VARNA_SAML_GROUPS_ATTRIBUTE) at each
+    sign-in by single sign-on: the role is granted while the person is in the group and taken
+    back when they are not (varna.accounts.services.follow_groups). Every change of a mapping
+    is in the security log."""
+
+    group = models.CharField(
+        _("group"),
+        max_length=200,
+        help_text=_("The group's id or name exactly as the identity provider sends it."),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="group_roles",
+        help_text=_("The role holds for this unit and everything below it."),
+    )
+    title = models.CharField(_("title"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("role from a group")
+        verbose_name_plural = _("roles from groups")
+        ordering = ["group", "unit__path", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "unit", "role"], name="grouprole_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.get_role_display()} ({self.unit})"

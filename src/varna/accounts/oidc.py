@@ -14,6 +14,7 @@ from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 
 NONCE = "nonce"
@@ -59,6 +60,7 @@ def login(request: HttpRequest, provider_id: str) -> HttpResponse:
         raise Http404 from missing
 
 
+@login_not_required
 def callback(request: HttpRequest, provider_id: str) -> HttpResponse:
     try:
         view = OAuth2CallbackView.adapter_view(MunicipalityOIDCAdapter(request, provider_id))

@@ -20,10 +20,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from varna.accounts.identity import SignInRefused, check_may_sign_in
-from varna.accounts.models import Invitation
+from varna.accounts.models import GroupRole, Invitation
 from varna.audit.models import SecurityEvent
 from varna.audit.services import record_security_event
-from varna.orgs.models import User
+from varna.orgs import services as org_services
+from varna.orgs.models import RoleGrant, User
 
 # One invitation per person within this time; a second click sends nothing more.
 RESEND_AFTER = timedelta(minutes=10)
@@ -152,3 +153,46 @@ def end_sessions(*, person: User, by: User | None, request: HttpRequest | None =
         detail={"sessions": len(sessions)},
     )
     return len(sessions)
+
+
+@transaction.atomic
+def follow_groups(
+    *, person: User, groups: tuple[str, ...], request: HttpRequest | None = None
+) -> None:
+    """Give the person the roles mapped to the groups the provider says they are in, and take
+    back the roles that came from groups they have left. Roles granted in Värna stay as they
+    are; each grant and revocation is in the security log (orgs.services)."""
+    mappings = GroupRole.objects.filter(group__in=groups).select_related("unit")
+    mapped = {(m.unit_id, m.role): m for m in mappings}
+    grants = RoleGrant.objects.filter(user=person).select_related("unit", "user")
+    held = {(g.unit_id, g.role): g for g in grants}
+    for key, grant in held.items():
+        if grant.is_from_group and key not in mapped:
+            org_services.revoke_role(grant=grant, request=request)
+    for key, mapping in mapped.items():
+        if key not in held:
+            org_services.grant_role(
+                user=person,
+                unit=mapping.unit,
+                role=mapping.role,
+                title=mapping.title,
+                request=request,
+                from_group=mapping.group,
+            )
+
+
+def record_mapping_change(
+    *, mapping: GroupRole, change: str, by: User | None, request: HttpRequest | None = None
+) -> None:
+    """Write a change of a group's role mapping ("added", "changed", "removed") to the log."""
+    record_security_event(
+        kind=SecurityEvent.Kind.ROLE_MAPPING,
+        request=request,
+        actor=by,
+        detail={
+            "change": change,
+            "group": mapping.group,
+            "role": mapping.role,
+            "unit": mapping.unit.code,
+        },
+    )

@@ -53,10 +53,6 @@ def with_sign_in_forms(response: HttpResponse, choices: list[dict[str, str]]) ->
 
 class LoginView(AllauthLoginView):
     template_name = "accounts/login.html"
-    form_class = LoginForm
-
-    def get_form_class(self) -> type[LoginForm]:
-        return LoginForm
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not settings.VARNA_PASSWORD_LOGIN:
@@ -111,11 +107,6 @@ def sso_login(request: HttpRequest, provider_id: str) -> HttpResponse:
         )
 
 
-@login_not_required
-def sso_callback(request: HttpRequest, provider_id: str) -> HttpResponse:
-    return oidc.callback(request, provider_id)
-
-
 @require_POST
 def keep_alive(request: HttpRequest) -> HttpResponse:
     """Renews the session (every request does); called by the timeout warning's button.
@@ -123,6 +114,13 @@ def keep_alive(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return HttpResponse(status=401)
     return HttpResponse(status=204)
+
+
+def invitation_gone(request: HttpRequest, invalid: services.InvitationInvalid) -> HttpResponse:
+    """Why a link cannot be used (expired, used, replaced, left or unknown)."""
+    return render(
+        request, "accounts/invitation_invalid.html", {"reason": invalid.reason}, status=410
+    )
 
 
 @login_not_required
@@ -135,9 +133,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         services.usable_invitation(token)
     except services.InvitationInvalid as invalid:
-        return render(
-            request, "accounts/invitation_invalid.html", {"reason": invalid.reason}, status=410
-        )
+        return invitation_gone(request, invalid)
     request.session[INVITATION_SESSION_KEY] = token
     return redirect("accounts:set_password")
 
@@ -153,9 +149,7 @@ def set_password(request: HttpRequest) -> HttpResponse:
         found = services.usable_invitation(token)
     except services.InvitationInvalid as invalid:
         request.session.pop(INVITATION_SESSION_KEY, None)
-        return render(
-            request, "accounts/invitation_invalid.html", {"reason": invalid.reason}, status=410
-        )
+        return invitation_gone(request, invalid)
     form = InvitationPasswordForm(found.person, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,9 +157,7 @@ def set_password(request: HttpRequest) -> HttpResponse:
                 token=token, password=form.cleaned_data["new_password1"], request=request
             )
         except services.InvitationInvalid as invalid:
-            return render(
-                request, "accounts/invitation_invalid.html", {"reason": invalid.reason}, status=410
-            )
+            return invitation_gone(request, invalid)
         except ValidationError as error:
             form.add_error("new_password1", error)
         else:

@@ -177,6 +177,9 @@ class RoleGrant(TimeStampedModel):
     title = models.CharField(
         _("title"), max_length=120, blank=True, help_text=_("E.g. 1:e socialsekreterare")
     )
+    # Given because the person is in a group at the municipality's identity provider (mapped in
+    # the admin); such grants follow the groups at each sign-in, the others are never touched.
+    is_from_group = models.BooleanField(_("from a group at sign-in"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("role")

@@ -120,8 +120,10 @@ def grant_role(
     title: str = "",
     granted_by: User | None = None,
     request: HttpRequest | None = None,
+    from_group: str = "",
 ) -> RoleGrant:
     """Give `user` a role on `unit` and its subtree, and log it in the security log.
+    `from_group` names the identity provider's group the role comes from, if it does.
 
     Nobody grants a role to themselves: an administrator could otherwise make themselves a
     reader of reports, and administering is not reading.
@@ -130,7 +132,10 @@ def grant_role(
         raise ValidationError({"user": _("You cannot give a role to yourself.")})
     role = Role(role)
     grant, created = RoleGrant.objects.get_or_create(
-        user=user, unit=unit, role=role, defaults={"title": title}
+        user=user,
+        unit=unit,
+        role=role,
+        defaults={"title": title, "is_from_group": bool(from_group)},
     )
     if not created and title and grant.title != title:
         grant.title = title
@@ -141,7 +146,8 @@ def grant_role(
             request=request,
             actor=granted_by,
             subject=user,
-            detail={"role": role.value, "unit": unit.code},
+            detail={"role": role.value, "unit": unit.code}
+            | ({"group": from_group} if from_group else {}),
         )
     forget_roles(user)
     return grant

@@ -327,7 +327,6 @@ MATRIX: dict[str, Route] = {
     # Another person's passkey is out of reach (reauthentication comes first, then 404).
     "mfa_remove_webauthn": Route(lambda role, where: 302, kwargs=lambda code: {"pk": 1}),
     "mfa_edit_webauthn": Route(lambda role, where: 302, kwargs=lambda code: {"pk": 1}),
-    "mfa_login_webauthn": Route(lambda role, where: 302),
     # No identity provider is configured in the matrix: single sign-on is not found.
     "openid_connect_login": Route(
         lambda role, where: 404, method="post", kwargs=lambda code: {"provider_id": "kommun"}

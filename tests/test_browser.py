@@ -751,3 +751,43 @@ def test_every_sign_in_page_is_accessible(page, site, language):
     assert_accessible(page)
     page.locator("main button[type='submit']").click()
     assert_accessible(page)
+
+
+def test_a_passkey_is_added_and_then_used_as_the_second_factor(page, site):
+    from allauth.mfa.models import Authenticator
+
+    # Chromium's virtual authenticator stands in for a phone or a security key.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    log_in(page, site, "enhetschef")
+    page.goto(f"{site}/konto/tvastegsverifiering/webauthn/add/")
+    page.locator("#id_password").fill(demo.demo_password())
+    page.locator("main button[type='submit']").click()
+    page.locator("#id_name").fill("Min telefon")
+    assert_accessible(page)
+    page.locator("#mfa_webauthn_add").click()
+    page.wait_for_url(re.compile(r"/konto/tvastegsverifiering/(?!webauthn/add)"))
+    assert Authenticator.objects.filter(user__username="enhetschef", type="webauthn").exists()
+
+    page.locator(".site-tools form[action$='/logga-ut/'] button").click()
+    page.wait_for_url(re.compile(r"/konto/logga-in/"))
+    page.get_by_label("Användarnamn").fill("enhetschef")
+    page.get_by_label("Lösenord").fill(demo.demo_password())
+    page.get_by_role("button", name="Logga in", exact=True).click()
+    page.wait_for_url(re.compile(r"/konto/tvastegsverifiering/authenticate/"))
+    assert_accessible(page)
+    page.locator("#mfa_webauthn_authenticate").click()
+    page.wait_for_url(f"{site}/")

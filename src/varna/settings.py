@@ -333,7 +333,8 @@ SOCIALACCOUNT_STORE_TOKENS = False
 # A provider that is down or slow gives a message within this many seconds.
 SOCIALACCOUNT_REQUESTS_TIMEOUT = int(os.environ.get("VARNA_SSO_TIMEOUT_SECONDS", "5"))
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
-MFA_PASSKEY_LOGIN_ENABLED = True
+# A passkey is a second factor after the password, not a way in on its own.
+MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "Värna"
 MFA_TRUST_ENABLED = False
 # Passkeys need HTTPS, except on the developer's own machine.

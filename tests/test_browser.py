@@ -703,16 +703,24 @@ def test_staff_sign_in_with_the_municipalitys_account_and_leavers_and_strangers_
     sign_in_with_municipal_account(page, site, "okand", "Logga in med kommunens konto")
     page.get_by_role("heading", name="Du finns inte i Värna ännu").wait_for()
     assert_accessible(page)
+    page.goto(f"{site}/konto/logga-in/")
     page.get_by_role("button", name="English").click()
+    sign_in_with_municipal_account(page, site, "okand", "Log in with kommunens konto")
     page.get_by_role("heading", name="You are not in Värna yet").wait_for()
     assert_accessible(page)
     context.close()
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
-def test_every_sign_in_page_is_accessible(page, site, language):
+def test_every_sign_in_page_is_accessible_at_375_px(page, site, language):
     from varna.accounts import services
     from varna.orgs import services as org_services
+
+    page.set_viewport_size({"width": 375, "height": 740})
+
+    def check(page: Page) -> None:
+        assert_accessible(page)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
 
     log_in(page, site, "enhetschef")
     if language == "en":
@@ -724,12 +732,12 @@ def test_every_sign_in_page_is_accessible(page, site, language):
         "/konto/losenord/byt/",
     ]:
         page.goto(site + path)
-        assert_accessible(page)
+        check(page)
     page.goto(f"{site}/konto/tvastegsverifiering/totp/activate/")
     page.locator("#id_password").fill(demo.demo_password())
     page.locator("main button[type='submit']").click()
     page.locator("#id_code").wait_for()
-    assert_accessible(page)
+    check(page)
     page.locator(".site-tools form[action$='/logga-ut/'] button").click()
     page.wait_for_url(re.compile(r"/konto/logga-in/"))
 
@@ -743,14 +751,14 @@ def test_every_sign_in_page_is_accessible(page, site, language):
     link = re.search(r"https?://\S+", mail.outbox[-1].body).group(0)
     page.goto(site + "/" + link.split("://", 1)[1].split("/", 1)[1])
     page.locator("#id_new_password1").wait_for()
-    assert_accessible(page)
+    check(page)
     page.locator("main button[type='submit']").click()
     page.locator("#error-summary").wait_for()
-    assert_accessible(page)
+    check(page)
     page.goto(f"{site}/konto/losenord/glomt/")
-    assert_accessible(page)
+    check(page)
     page.locator("main button[type='submit']").click()
-    assert_accessible(page)
+    check(page)
 
 
 def test_a_passkey_is_added_and_then_used_as_the_second_factor(page, site):

@@ -5,6 +5,7 @@ import io
 import re
 import time
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -257,3 +258,26 @@ def test_an_administrator_ends_every_session_of_a_person_who_left(cast):
     )
     assert device.get("/").status_code == 302
     assert SecurityEvent.objects.filter(kind="sessions_ended", subject=cast["utredare"]).exists()
+
+
+def test_an_invitation_the_mail_server_refuses_leaves_nothing_behind(cast, newcomer):
+    with (
+        mock.patch("varna.accounts.services.send_mail", side_effect=OSError("refused")),
+        pytest.raises(services.InvitationRefused, match="mail"),
+    ):
+        services.invite(person=newcomer, by=cast["admin"])
+    assert not Invitation.objects.filter(person=newcomer).exists()
+    services.invite(person=newcomer, by=cast["admin"])
+    assert len(mail.outbox) == 1
+
+
+def test_a_group_with_an_invisible_character_is_refused_with_a_message(cast):
+    from varna.accounts.models import GroupRole
+
+    response = cast.client("admin").post(
+        "/admin/accounts/grouprole/add/",
+        {"group": "sg-varna\u200b-hr", "role": "hr", "unit": cast.unit("DEMO-IFO").pk},
+    )
+    assert response.status_code == 200
+    assert "zero-width" in response.content.decode() or "nollbredd" in response.content.decode()
+    assert not GroupRole.objects.exists()

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from varna.core.models import TimeStampedModel
+from varna.core.validators import visible_characters_only
 from varna.orgs.models import Role, Unit
 
 
@@ -59,6 +60,7 @@ class GroupRole(TimeStampedModel):
         _("group"),
         max_length=200,
         help_text=_("The group's id or name exactly as the identity provider sends it."),
+        validators=[visible_characters_only],
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     unit = models.ForeignKey(

@@ -31,7 +31,7 @@ RESEND_AFTER = timedelta(minutes=10)
 
 
 class InvitationRefused(Exception):
-    """Why no invitation was sent: no_email, recent, left or inactive."""
+    """Why no invitation was sent: no_email, recent, left, inactive or mail."""
 
 
 REFUSAL_TEXT = {
@@ -39,6 +39,7 @@ REFUSAL_TEXT = {
     "recent": _("invited less than ten minutes ago"),
     "left": _("the employment has ended"),
     "inactive": _("the account is switched off"),
+    "mail": _("the e-mail could not be sent; try again later"),
 }
 
 
@@ -88,14 +89,18 @@ def invite(*, person: User, by: User | None, request: HttpRequest | None = None)
             subject=locked,
             detail={"expires_at": invitation.expires_at.isoformat()},
         )
-    link = settings.VARNA_BASE_URL.rstrip("/") + reverse(
-        "accounts:invitation", kwargs={"token": token}
-    )
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"person": locked, "link": link, "days": settings.VARNA_INVITATION_DAYS}
-        subject = render_to_string("accounts/email_invitation_subject.txt", context).strip()
-        body = render_to_string("accounts/email_invitation.txt", context)
-    send_mail(subject, body, None, [invitation.sent_to])
+        link = settings.VARNA_BASE_URL.rstrip("/") + reverse(
+            "accounts:invitation", kwargs={"token": token}
+        )
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {"person": locked, "link": link, "days": settings.VARNA_INVITATION_DAYS}
+            subject = render_to_string("accounts/email_invitation_subject.txt", context).strip()
+            body = render_to_string("accounts/email_invitation.txt", context)
+        # Inside the transaction: a mail server that refuses leaves no invitation behind.
+        try:
+            send_mail(subject, body, None, [invitation.sent_to])
+        except Exception as error:
+            raise InvitationRefused("mail") from error
     return invitation
 
 

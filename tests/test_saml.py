@@ -86,6 +86,13 @@ def assertion_for(person_email: str, employee_number: str = "", **kwargs) -> dic
     return {"name_id": f"idp-{person_email}", "attributes": attributes, **kwargs}
 
 
+def answer(client: Client, person_email: str, employee_number: str = "", **kwargs) -> str:
+    """Start a login in `client`; the identity provider's answer to it about this person."""
+    return saml_idp.saml_response(
+        in_response_to=start_login(client), **assertion_for(person_email, employee_number, **kwargs)
+    )
+
+
 def is_signed_in(client: Client) -> bool:
     return client.get("/").status_code == 200
 
@@ -97,15 +104,7 @@ def events(kind: str):
 def test_a_signed_assertion_for_a_known_person_signs_them_in(cast, saml_app):
     person = cast["medarbetare"]
     client = browser()
-    request_id = start_login(client)
-
-    response = post_response(
-        client,
-        saml_idp.saml_response(
-            in_response_to=request_id,
-            **assertion_for(person.email, person.employee_number),
-        ),
-    )
+    response = post_response(client, answer(client, person.email, person.employee_number))
 
     assert response.status_code == 302
     assert is_signed_in(client)
@@ -119,11 +118,7 @@ def test_a_signed_assertion_for_a_known_person_signs_them_in(cast, saml_app):
 def test_the_person_is_matched_by_email_when_no_employee_number_is_sent(cast, saml_app):
     person = cast["medarbetare"]
     client = browser()
-    request_id = start_login(client)
-
-    post_response(
-        client, saml_idp.saml_response(in_response_to=request_id, **assertion_for(person.email))
-    )
+    post_response(client, answer(client, person.email))
 
     assert is_signed_in(client)
     assert events("sso_login").filter(subject=person).exists()
@@ -137,15 +132,7 @@ def test_the_identity_provider_can_be_configured_by_its_metadata_file(cast, saml
     }
     person = cast["medarbetare"]
     client = browser()
-    request_id = start_login(client)
-
-    post_response(
-        client,
-        saml_idp.saml_response(
-            in_response_to=request_id,
-            **assertion_for(person.email, person.employee_number),
-        ),
-    )
+    post_response(client, answer(client, person.email, person.employee_number))
 
     assert is_signed_in(client)
     assert events("sso_login").filter(subject=person).exists()
@@ -154,16 +141,7 @@ def test_the_identity_provider_can_be_configured_by_its_metadata_file(cast, saml
 def test_an_unsigned_assertion_is_refused(cast, saml_app):
     person = cast["medarbetare"]
     client = browser()
-    request_id = start_login(client)
-
-    post_response(
-        client,
-        saml_idp.saml_response(
-            in_response_to=request_id,
-            signed=False,
-            **assertion_for(person.email, person.employee_number),
-        ),
-    )
+    post_response(client, answer(client, person.email, person.employee_number, signed=False))
 
     assert not is_signed_in(client)
     assert "_auth_user_id" not in client.session
@@ -175,15 +153,8 @@ def test_an_unsigned_assertion_is_refused(cast, saml_app):
 def test_an_assertion_signed_by_another_key_is_refused(cast, saml_app):
     person = cast["medarbetare"]
     client = browser()
-    request_id = start_login(client)
-
     post_response(
-        client,
-        saml_idp.saml_response(
-            in_response_to=request_id,
-            keys=saml_idp.other_keys(),
-            **assertion_for(person.email, person.employee_number),
-        ),
+        client, answer(client, person.email, person.employee_number, keys=saml_idp.other_keys())
     )
 
     assert not is_signed_in(client)
@@ -194,10 +165,7 @@ def test_an_assertion_signed_by_another_key_is_refused(cast, saml_app):
 def test_a_response_replayed_in_a_fresh_session_signs_nobody_in(cast, saml_app):
     person = cast["medarbetare"]
     client = browser()
-    request_id = start_login(client)
-    captured = saml_idp.saml_response(
-        in_response_to=request_id, **assertion_for(person.email, person.employee_number)
-    )
+    captured = answer(client, person.email, person.employee_number)
     post_response(client, captured)
     assert is_signed_in(client)
 
@@ -213,10 +181,7 @@ def test_a_response_replayed_in_a_fresh_session_signs_nobody_in(cast, saml_app):
 def test_a_response_posted_twice_in_the_same_session_is_used_once(cast, saml_app):
     person = cast["medarbetare"]
     client = browser()
-    request_id = start_login(client)
-    captured = saml_idp.saml_response(
-        in_response_to=request_id, **assertion_for(person.email, person.employee_number)
-    )
+    captured = answer(client, person.email, person.employee_number)
     post_response(client, captured)
 
     response = post_response(client, captured)
@@ -229,10 +194,7 @@ def test_a_response_posted_twice_in_the_same_session_is_used_once(cast, saml_app
 def test_an_old_response_does_not_answer_a_newer_login_in_the_same_browser(cast, saml_app):
     person = cast["medarbetare"]
     client = browser()
-    captured = saml_idp.saml_response(
-        in_response_to=start_login(client),
-        **assertion_for(person.email, person.employee_number),
-    )
+    captured = answer(client, person.email, person.employee_number)
     post_response(client, captured)
     client.post("/konto/logga-ut/")
     assert not is_signed_in(client)
@@ -248,15 +210,7 @@ def test_an_old_response_does_not_answer_a_newer_login_in_the_same_browser(cast,
 
 def test_an_identity_matching_nobody_gets_the_refusal_page(cast, saml_app):
     client = browser()
-    request_id = start_login(client)
-
-    response = post_response(
-        client,
-        saml_idp.saml_response(
-            in_response_to=request_id,
-            **assertion_for("nobody@kommun.example", "NOBODY-1"),
-        ),
-    )
+    response = post_response(client, answer(client, "nobody@kommun.example", "NOBODY-1"))
 
     assert response.status_code == 403
     assert "accounts/signin_refused.html" in [t.name for t in response.templates]
@@ -273,15 +227,7 @@ def test_a_person_who_has_left_is_refused(cast, saml_app):
         end_date=timezone.localdate() - dt.timedelta(days=1)
     )
     client = browser()
-    request_id = start_login(client)
-
-    response = post_response(
-        client,
-        saml_idp.saml_response(
-            in_response_to=request_id,
-            **assertion_for(person.email, person.employee_number),
-        ),
-    )
+    response = post_response(client, answer(client, person.email, person.employee_number))
 
     assert response.status_code == 403
     assert not is_signed_in(client)

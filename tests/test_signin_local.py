@@ -16,9 +16,10 @@ from django.test import Client
 from django.utils import timezone
 
 from varna.accounts import services
-from varna.accounts.models import Invitation
+from varna.accounts.models import GroupRole, Invitation
 from varna.audit.models import SecurityEvent
 from varna.orgs import services as org_services
+from varna.orgs.demo import demo_password
 from varna.orgs.models import Employment, User
 
 PASSWORD = "ett långt och hemligt lösenord"
@@ -219,8 +220,6 @@ def test_a_role_that_reads_many_peoples_data_sets_up_and_then_uses_totp(
 def test_a_session_ends_at_its_absolute_lifetime_however_active(cast, settings):
     client = Client()
     log_in(client, "medarbetare", "fel")
-    from varna.orgs.demo import demo_password
-
     log_in(client, "medarbetare", demo_password())
     assert client.get("/").status_code == 200
     session = client.session
@@ -233,8 +232,6 @@ def test_a_session_ends_at_its_absolute_lifetime_however_active(cast, settings):
 
 
 def test_log_out_everywhere_ends_the_persons_other_sessions(cast):
-    from varna.orgs.demo import demo_password
-
     laptop, phone = Client(), Client()
     for device in (laptop, phone):
         log_in(device, "medarbetare", demo_password())
@@ -247,8 +244,6 @@ def test_log_out_everywhere_ends_the_persons_other_sessions(cast):
 
 
 def test_an_administrator_ends_every_session_of_a_person_who_left(cast):
-    from varna.orgs.demo import demo_password
-
     device = Client()
     log_in(device, "utredare", demo_password())
     assert device.get("/").status_code == 200
@@ -272,8 +267,6 @@ def test_an_invitation_the_mail_server_refuses_leaves_nothing_behind(cast, newco
 
 
 def test_a_group_with_an_invisible_character_is_refused_with_a_message(cast):
-    from varna.accounts.models import GroupRole
-
     response = cast.client("admin").post(
         "/admin/accounts/grouprole/add/",
         {"group": "sg-varna\u200b-hr", "role": "hr", "unit": cast.unit("DEMO-IFO").pk},

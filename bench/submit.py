@@ -172,7 +172,7 @@ class Client:
         if not token or "csrftoken" not in self.cookies:
             raise RuntimeError(f"{self.name}: no CSRF token on the login page")
         form = {
-            "username": username,
+            "login": username,
             "password": PASSWORD,
             "csrfmiddlewaretoken": token.group(1),
         }

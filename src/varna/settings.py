@@ -86,7 +86,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "varna.accounts.middleware.SignInPolicyMiddleware",
     "varna.core.middleware.NulBytesMiddleware",
 ]
@@ -339,7 +338,9 @@ MFA_TOTP_ISSUER = "Värna"
 MFA_TRUST_ENABLED = False
 # Passkeys need HTTPS, except on the developer's own machine.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not VARNA_HTTPS
-USERSESSIONS_TRACK_ACTIVITY = True
+# A person's sessions are recorded when they sign in; tracking every request would add a write
+# to each page.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]

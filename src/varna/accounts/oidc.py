@@ -52,18 +52,19 @@ class MunicipalityOIDCProvider(OpenIDConnectProvider):
         )
 
 
-def login(request: HttpRequest, provider_id: str) -> HttpResponse:
+def _through(view_class: Any, request: HttpRequest, provider_id: str) -> HttpResponse:
+    """Run one of allauth's OAuth2 views with the adapter above; an unknown provider is a 404."""
     try:
-        view = OAuth2LoginView.adapter_view(MunicipalityOIDCAdapter(request, provider_id))
+        view = view_class.adapter_view(MunicipalityOIDCAdapter(request, provider_id))
         return view(request)
     except SocialApp.DoesNotExist as missing:
         raise Http404 from missing
+
+
+def login(request: HttpRequest, provider_id: str) -> HttpResponse:
+    return _through(OAuth2LoginView, request, provider_id)
 
 
 @login_not_required
 def callback(request: HttpRequest, provider_id: str) -> HttpResponse:
-    try:
-        view = OAuth2CallbackView.adapter_view(MunicipalityOIDCAdapter(request, provider_id))
-        return view(request)
-    except SocialApp.DoesNotExist as missing:
-        raise Http404 from missing
+    return _through(OAuth2CallbackView, request, provider_id)

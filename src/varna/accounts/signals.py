@@ -86,23 +86,17 @@ def log_password_changed(sender: Any, request: Any, user: Any, **kw: Any) -> Non
     )
 
 
+def _log_factor(kind: SecurityEvent.Kind, request: Any, user: Any, authenticator: Any) -> None:
+    record_security_event(
+        kind=kind, request=request, actor=user, subject=user, detail={"type": authenticator.type}
+    )
+
+
 @receiver(authenticator_added)
 def log_mfa_added(sender: Any, request: Any, user: Any, authenticator: Any, **kw: Any) -> None:
-    record_security_event(
-        kind=SecurityEvent.Kind.MFA_ADDED,
-        request=request,
-        actor=user,
-        subject=user,
-        detail={"type": authenticator.type},
-    )
+    _log_factor(SecurityEvent.Kind.MFA_ADDED, request, user, authenticator)
 
 
 @receiver(authenticator_removed)
 def log_mfa_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kw: Any) -> None:
-    record_security_event(
-        kind=SecurityEvent.Kind.MFA_REMOVED,
-        request=request,
-        actor=user,
-        subject=user,
-        detail={"type": authenticator.type},
-    )
+    _log_factor(SecurityEvent.Kind.MFA_REMOVED, request, user, authenticator)

@@ -4,12 +4,14 @@ Run in a separate pytest invocation (`-m browser`): the live server needs a tran
 database, which is emptied after each test, so the demo is loaded again when missing.
 """
 
+import base64
 import json
 import os
 import re
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from django.conf import settings
@@ -761,6 +763,14 @@ def test_every_sign_in_page_is_accessible_at_375_px(page, site, language):
     check(page)
 
 
+def base64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def base64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
 def test_a_passkey_is_added_and_then_used_as_the_second_factor(page, site):
     from allauth.mfa.models import Authenticator
 
@@ -796,6 +806,27 @@ def test_a_passkey_is_added_and_then_used_as_the_second_factor(page, site):
     page.get_by_label("Lösenord").fill(demo.demo_password())
     page.get_by_role("button", name="Logga in", exact=True).click()
     page.wait_for_url(re.compile(r"/konto/tvastegsverifiering/authenticate/"))
+    assert_accessible(page)
+
+    # A phishing site that relays the passkey's answer: the signed origin is not Värna's.
+    def as_if_from_another_site(route):
+        form = parse_qs(route.request.post_data or "")
+        credential = json.loads(form["credential"][0])
+        client_data = json.loads(base64url_decode(credential["response"]["clientDataJSON"]))
+        client_data["origin"] = "https://varna.phishing.example"
+        credential["response"]["clientDataJSON"] = base64url_encode(
+            json.dumps(client_data).encode()
+        )
+        form["credential"] = [json.dumps(credential)]
+        route.continue_(post_data=urlencode(form, doseq=True))
+
+    authenticate = "**/konto/tvastegsverifiering/authenticate/"
+    page.route(authenticate, as_if_from_another_site)
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        page.locator("#mfa_webauthn_authenticate").click()
+    page.unroute(authenticate)
+    assert "/konto/tvastegsverifiering/authenticate/" in page.url
+    assert page.locator("#error-summary").is_visible()
     assert_accessible(page)
     page.locator("#mfa_webauthn_authenticate").click()
     page.wait_for_url(f"{site}/")

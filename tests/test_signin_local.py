@@ -138,6 +138,18 @@ def test_a_reset_link_sets_a_new_password_once(cast):
     assert SecurityEvent.objects.filter(kind="password_reset", username="revisor").exists()
 
 
+def test_an_expired_reset_link_says_so_and_changes_nothing(cast, settings):
+    Client().post("/konto/losenord/glomt/", {"email": "namnd@demo.varna.example"})
+    path = "/" + link_in(mail.outbox[-1])
+    settings.PASSWORD_RESET_TIMEOUT = -1  # every link is past its time
+    client = Client()
+    page = client.get(path, follow=True)
+    assert page.context["token_fail"] is True
+    target = page.redirect_chain[-1][0] if page.redirect_chain else path
+    client.post(target, {"password1": PASSWORD, "password2": PASSWORD})
+    assert log_in(Client(), "namnd", PASSWORD).status_code == 200
+
+
 def test_password_reset_requests_are_throttled(cast):
     answers = [
         Client().post("/konto/losenord/glomt/", {"email": "namnd@demo.varna.example"}).status_code

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "varna.risk",
     "varna.yearplan",
     "varna.stats",
+    "varna.records",
     "varna.home",
     "varna.apps.VarnaAdminConfig",
     "django.contrib.auth",
@@ -359,7 +360,41 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # Attachments to reports and cases: never under the static root nor served by URL; they
+    # are downloaded only through the access layer (reporting.views.attachment_download).
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("VARNA_ATTACHMENT_DIR", str(DATA_DIR / "attachments")),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
 }
+# S3-compatible object storage (MinIO, Ceph, a cloud's) for attachments, through django-storages.
+if os.environ.get("VARNA_ATTACHMENT_BUCKET"):
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["VARNA_ATTACHMENT_BUCKET"],
+            "endpoint_url": os.environ.get("VARNA_ATTACHMENT_ENDPOINT") or None,
+            "region_name": os.environ.get("VARNA_ATTACHMENT_REGION") or None,
+            "access_key": os.environ.get("VARNA_ATTACHMENT_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("VARNA_ATTACHMENT_SECRET_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "location": "varna",
+        },
+    }
+# Limits on attachments: per file, and all the files of one report and its case together.
+VARNA_ATTACHMENT_MAX_BYTES = int(os.environ.get("VARNA_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
+VARNA_ATTACHMENT_CASE_MAX_BYTES = int(
+    os.environ.get("VARNA_ATTACHMENT_CASE_MAX_BYTES", 200 * 1024 * 1024)
+)
+# An image larger than this many pixels is refused rather than decoded (a decompression bomb).
+VARNA_ATTACHMENT_MAX_PIXELS = int(os.environ.get("VARNA_ATTACHMENT_MAX_PIXELS", 50_000_000))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("riskbedomning/", include("varna.risk.urls")),
     path("arsplan/", include("varna.yearplan.urls")),
     path("uppfoljning/", include("varna.stats.urls")),
+    path("", include("varna.records.urls")),
     path("sprak/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

@@ -28,6 +28,8 @@ class SecurityEvent(models.Model):
         MFA_REMOVED = "mfa_removed", _("second factor removed")
         SESSIONS_ENDED = "sessions_ended", _("sessions ended")
         SESSION_EXPIRED = "session_expired", _("session reached its lifetime")
+        REGISTER_EXTRACT = "register_extract", _("register extract made")
+        RETENTION_CHANGED = "retention_changed", _("retention period changed")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)

@@ -109,6 +109,25 @@ class Case(TimeStampedModel):
     follow_up_note = models.TextField(_("follow-up"), max_length=TEXT_MAX, blank=True)
     outcome = models.TextField(_("outcome told to the employee"), max_length=TEXT_MAX, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Closed as lawful influence (an appeal, a complaint, criticism: DOMAIN §2), with the reason
+    # told to the employee: the event is then counted apart from unlawful influence.
+    not_unlawful = models.BooleanField(_("not unlawful influence"), default=False)
+    not_unlawful_reason = models.TextField(
+        _("why it is not unlawful influence"), max_length=TEXT_MAX, blank=True
+    )
+
+    # A legal hold (police investigation, court, work-injury claim) stops the case's
+    # destruction under the retention plan until it is lifted.
+    hold_reason = models.TextField(_("reason for the legal hold"), max_length=TEXT_MAX, blank=True)
+    hold_since = models.DateTimeField(_("legal hold since"), null=True, blank=True)
+    hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("legal hold set by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     police_decision = models.CharField(
         _("police report"), max_length=20, choices=PoliceDecision.choices, blank=True
@@ -195,6 +214,10 @@ class Case(TimeStampedModel):
         return str(self.report.code)
 
     @property
+    def on_hold(self) -> bool:
+        return self.hold_since is not None
+
+    @property
     def is_serious(self) -> bool:
         return bool(self.serious_reasons)
 
@@ -230,6 +253,13 @@ class CaseEvent(models.Model):
         HANDLER = "handler", _("Handler changed")
         REQUEST = "request", _("Request for measures from the safety representative")
         REQUEST_ANSWERED = "request_answered", _("Request for measures answered")
+        REPORT_COMPLETED = "report_completed", _("The employee added to the report")
+        REPORT_CORRECTED = "report_corrected", _("The report was completed or corrected")
+        RECLASSIFIED = "reclassified", _("Reclassified")
+        NOT_UNLAWFUL = "not_unlawful", _("Closed: not unlawful influence")
+        ATTACHMENT = "attachment", _("Attachment added")
+        HOLD_SET = "hold_set", _("Legal hold set")
+        HOLD_LIFTED = "hold_lifted", _("Legal hold lifted")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(db_index=True)

@@ -2,7 +2,9 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from varna.core.models import TimeStampedModel
@@ -18,6 +20,11 @@ from varna.reporting.taxonomy import (
 )
 
 DESCRIPTION_MAX = 20_000
+
+
+def attachment_storage() -> Storage:
+    """The storage for attachments: the file system by default, object storage by setting."""
+    return storages["attachments"]
 
 
 def new_code() -> str:
@@ -84,6 +91,9 @@ class Report(TimeStampedModel):
     description = models.TextField(_("description"), max_length=DESCRIPTION_MAX)
     kia_type = models.CharField(_("KIA event type"), max_length=20, choices=KiaType.choices)
     submitted_at = models.DateTimeField(_("submitted"))
+    # Raised by every completion, correction and reclassification (ReportChange): a save
+    # made from an older version is refused instead of overwriting the other one.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("report")
@@ -98,6 +108,100 @@ class Report(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ReportChange(models.Model):
+    """One version of a report after it was sent: who changed what, when, and why.
+
+    The report row holds the current answers; this history holds each change as the fields'
+    values before and after, and text added to the description (the description as sent is
+    never overwritten). Rows are only ever added, by reporting.services and cases.services.
+    """
+
+    class Kind(models.TextChoices):
+        COMPLETED = "completed", _("Completed by the employee")
+        CORRECTED = "corrected", _("Completed or corrected by the handler")
+        RECLASSIFIED = "reclassified", _("Reclassified")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="changes")
+    version = models.PositiveIntegerField(_("version"))
+    at = models.DateTimeField(_("when"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # [{"field": name, "before": value, "after": value}, ...] in the report's own codes.
+    fields = models.JSONField(_("changed"), default=list, blank=True)
+    added_text = models.TextField(_("added to the description"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    # Whether the change touches the part about who did it (shown only to those who see it).
+    touches_actor = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("report version")
+        verbose_name_plural = _("report versions")
+        ordering = ["report", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "version"], name="one_change_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} v{self.version}"
+
+
+def attachment_name(instance: "Attachment", filename: str) -> str:
+    """Where a file is stored: a random name under the report's year, never the uploaded name."""
+    return f"attachments/{timezone.now():%Y}/{secrets.token_hex(16)}{instance.extension}"
+
+
+class Attachment(models.Model):
+    """A file kept with a report: a screenshot, a photo, a letter, an e-mail as PDF, a recording.
+
+    Stored through Django's storage API (settings.STORAGES["attachments"]), under a random name.
+    `part` says which part of the record it belongs to, and so who may see it: the report
+    (everyone who reads the report), the actor part (as the actor part) or the case (those who
+    read the handling).
+    """
+
+    class Part(models.TextChoices):
+        REPORT = "report", _("the report")
+        ACTOR = "actor", _("who did it")
+        CASE = "case", _("the case")
+
+    code = models.CharField(max_length=24, unique=True, default=new_code, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    part = models.CharField(_("belongs to"), max_length=10, choices=Part.choices)
+    file = models.FileField(upload_to=attachment_name, storage=attachment_storage, max_length=200)
+    # What the person called it, cleaned (shown in lists; the stored name is random).
+    label = models.CharField(_("name"), max_length=100)
+    content_type = models.CharField(max_length=100)
+    extension = models.CharField(max_length=10)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # The same file twice on one report is stored once.
+            models.UniqueConstraint(fields=["report", "sha256"], name="attachment_once_per_report")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class ReportSequence(models.Model):
@@ -156,6 +260,8 @@ class Notification(TimeStampedModel):
         ESCALATION = "escalation", _("Escalated reminder")
         SAFETY_REQUEST = "safety_request", _("Request for measures")
         ASSIGNED = "assigned", _("Case assigned")
+        REPORT_COMPLETED = "report_completed", _("The employee added to a report")
+        NOT_UNLAWFUL = "not_unlawful", _("Your report was assessed")
 
     class Topic(models.TextChoices):
         """What a reminder is about (the deadlines of varna.cases, the year plan, action plans)."""
@@ -268,4 +374,8 @@ READ_PARTS = {
     "case+actor": _("the case with the actor part"),
     "case:support": _("the case's support and injury parts"),
     "police_draft": _("the police-report draft"),
+    "attachment": _("an attachment"),
+    "attachment+actor": _("an attachment to the actor part"),
+    "records_copy": _("a copy for a public-records request"),
+    "register_extract": _("a register extract"),
 }

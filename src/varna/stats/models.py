@@ -56,6 +56,9 @@ HANDLING_COLUMNS = [
     "serious",  # flagged as a serious event (notice to Arbetsmiljöverket)
     "serious_in_time",  # serious, and the notice was sent by its deadline
     "influenced",  # the investigation found that a decision was influenced
+    # Reported, but found not to be unlawful influence (an appeal, a complaint): counted here
+    # alone, in none of the columns above (not even `events`).
+    "not_unlawful",
 ]
 # Events per situation, for the subtree rollup (which has no situation in its key); the events
 # with no or an unknown situation are the rest.
@@ -159,6 +162,30 @@ class SubtreeYearlyCount(_SubtreeCount):
 for _model in (SubtreeMonthlyCount, SubtreeYearlyCount):
     for _column in [*COUNT_COLUMNS[1:], *SITUATION_COLUMNS]:
         _model.add_to_class(_column, models.PositiveIntegerField(default=0))
+
+
+class RetiredEvent(models.Model):
+    """What a destroyed report and case still count for in the follow-up.
+
+    The retention plan destroys reports and cases, but the statistics stay (DOMAIN §10): the
+    event's contribution to its rollup row is kept here, without the day, the people or any
+    text, and every recount adds it to the events still held. Written only by
+    varna.stats.services.retire.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    form = models.CharField(max_length=20, choices=Form.choices)
+    situation = models.CharField(max_length=30, blank=True)
+    security_routed = models.BooleanField(default=False)
+    # The rollup columns this event counted in: {"events": 1, "place_office": 1, ...}.
+    columns = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "month"], name="retiredevent_unit_month")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m} {self.form}"
 
 
 class ReportJob(TimeStampedModel):

@@ -33,6 +33,7 @@ from varna.stats.models import (
     SUBTREE_DEPTH,
     MonthlyCount,
     ReportJob,
+    RetiredEvent,
     SubtreeMonthlyCount,
     SubtreeYearlyCount,
 )
@@ -66,6 +67,7 @@ _FIELDS = [
     "case__notice_due_at",
     "case__notice_sent_at",
     "case__decision_influenced",
+    "case__not_unlawful",
     "has_measures",
 ]
 
@@ -89,7 +91,11 @@ def _event_rows(reports: Any) -> Iterator[dict[str, Any]]:
 
 
 def _add(totals: dict[str, int], row: dict[str, Any]) -> None:
-    """Count one event in every column it belongs to."""
+    """Count one event in every column it belongs to; one found not to be unlawful influence
+    in that column alone."""
+    if row["case__not_unlawful"]:
+        totals["not_unlawful"] += 1
+        return
     totals["events"] += 1
     for code in set(row["subforms"] or []):
         if code in _SUBFORM_COLUMN:
@@ -237,16 +243,37 @@ def _recount_subtrees(paths: Iterable[str], month: date | None = None) -> None:
         SubtreeYearlyCount.objects.bulk_create(yearly_objects(monthly))
 
 
+def _retired(rows: QuerySet[RetiredEvent]) -> dict[Key, dict[str, int]]:
+    """The rollup rows the destroyed events in `rows` still count for."""
+    counted: dict[Key, dict[str, int]] = {}
+    for event in rows.order_by().iterator(chunk_size=5_000):
+        key = (event.unit_id, event.month, event.form, event.situation, event.security_routed)
+        totals = counted.setdefault(key, dict.fromkeys(COUNT_COLUMNS, 0))
+        for column, value in event.columns.items():
+            if column in totals:
+                totals[column] += value
+    return counted
+
+
+def _merge(into: dict[str, int], columns: dict[str, int]) -> None:
+    for column, value in columns.items():
+        into[column] += value
+
+
 @transaction.atomic
 def recount(*, unit_id: int, month: date) -> None:
-    """Recompute the rollups of one unit and month from its events."""
+    """Recompute the rollups of one unit and month from its events (those still held, and what
+    destroyed ones left behind)."""
     month = month_of(month)
     path = _lock([unit_id])[unit_id]
     events = Report.objects.filter(
         unit_id=unit_id, occurred_on__gte=month, occurred_on__lt=_next_month(month)
     )
+    counted = tally(_event_rows(events))
+    for key, columns in _retired(RetiredEvent.objects.filter(unit_id=unit_id, month=month)).items():
+        _merge(counted.setdefault(key, dict.fromkeys(COUNT_COLUMNS, 0)), columns)
     MonthlyCount.objects.filter(unit_id=unit_id, month=month).delete()
-    MonthlyCount.objects.bulk_create(_objects(tally(_event_rows(events))))
+    MonthlyCount.objects.bulk_create(_objects(counted))
     _recount_subtrees(_subtree_paths(path), month)
 
 
@@ -309,6 +336,27 @@ def add_event(report: Report) -> None:
             )
 
 
+@transaction.atomic
+def retire(reports: QuerySet[Report]) -> int:
+    """Keep what these reports count for in the follow-up before they are destroyed: each
+    event's contribution to its rollup row, without its day, people or text. The rollups
+    themselves are unchanged (the same events, now counted from here); returns how many."""
+    retired = [
+        RetiredEvent(
+            unit_id=unit_id,
+            month=month,
+            form=form,
+            situation=situation,
+            security_routed=routed,
+            columns={column: value for column, value in columns.items() if value},
+        )
+        for row in _event_rows(reports)
+        for (unit_id, month, form, situation, routed), columns in tally([row]).items()
+    ]
+    RetiredEvent.objects.bulk_create(retired, batch_size=2_000)
+    return len(retired)
+
+
 def count_case(case: Case) -> None:
     """`count_event` for the report of a case that changed."""
     count_event(case.report)
@@ -338,6 +386,9 @@ def rebuild() -> int:
     SubtreeYearlyCount.objects.all().delete()
     written = 0
     batch: dict[Key, dict[str, int]] = {}
+    # What destroyed events still count for joins the first batch holding its row's key
+    # (a key is in one batch only: batches end where a unit ends), or the last one.
+    retired = _retired(RetiredEvent.objects.all())
     current_unit = None
     for row in _event_rows(Report.objects.all()):
         if row["unit_id"] != current_unit and len(batch) >= 5_000:
@@ -348,10 +399,12 @@ def rebuild() -> int:
         current_unit = row["unit_id"]
         for key, columns in tally([row]).items():
             if key in batch:
-                for column, value in columns.items():
-                    batch[key][column] += value
+                _merge(batch[key], columns)
             else:
                 batch[key] = columns
+                if key in retired:
+                    _merge(columns, retired.pop(key))
+    batch.update(retired)
     MonthlyCount.objects.bulk_create(_objects(batch), batch_size=2_000)
     rebuild_subtrees()
     return written + len(batch)

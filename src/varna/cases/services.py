@@ -28,7 +28,8 @@ from varna.cases.models import (
 from varna.orgs import access, selectors, tree
 from varna.orgs.access import Action
 from varna.orgs.models import Role, RoleGrant, Unit, User
-from varna.reporting.models import Notification, Report
+from varna.reporting import services as reporting_services
+from varna.reporting.models import Notification, Report, ReportChange
 from varna.reporting.tasks import send_notification_email
 from varna.stats import services as stats_services
 
@@ -330,6 +331,9 @@ def reopen(case: Case, *, by: User, reason: str, now: datetime | None = None) ->
         raise ValidationError(_("Write why the case is reopened."), code="required")
     _move(case, by, State.ACKNOWLEDGED, Kind.REOPENED, at, reason)
     case.closed_at = None
+    # Reopened, an event found not to be unlawful influence counts as reported again.
+    case.not_unlawful = False
+    case.not_unlawful_reason = ""
     return _save(case)
 
 
@@ -471,6 +475,12 @@ def flag_serious(
     added = [reason for reason in reasons if reason not in case.serious_reasons]
     if not added:
         raise ValidationError(_("Choose why the event may be serious."), code="required")
+    _add_serious(case, by, added, at)
+    return _save(case)
+
+
+def _add_serious(case: Case, by: User, added: list[str], at: datetime) -> None:
+    """Mark the case possibly serious for the `added` reasons: the notice is due today."""
     case.serious_reasons = [*case.serious_reasons, *added]
     if case.notice_sent_at is None and (case.notice_due_at is None or case.not_serious_reason):
         # A deadline that is already running keeps its date (an overdue notice stays overdue).
@@ -482,7 +492,6 @@ def flag_serious(
         _assign_security(case, at)
     labels = ", ".join(str(rules.Serious(reason).label) for reason in added)
     _event(case, by, Kind.SERIOUS_FLAGGED, at, note=labels)
-    return _save(case)
 
 
 @transaction.atomic
@@ -712,6 +721,54 @@ def _assign(case: Case, by: User | None, user: User, role: str, at: datetime) ->
     return assignment
 
 
+def _tell_handlers(case: Case, by: User) -> None:
+    """Tell whoever handles the case that the employee added to their report: its handler, or
+    while it has none, the managers (or security) who were told of the report."""
+    if case.handler_id is not None:
+        people: list[tuple[User, str]] = [(case.handler, Role.MANAGER)]  # type: ignore[list-item]
+    else:
+        people = [
+            (user, role)
+            for user, role in reporting_services.recipients_for(case.report)
+            if role != Role.SAFETY_REP
+        ]
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                report=case.report,
+                kind=Notification.Kind.REPORT_COMPLETED,
+                reason=role,
+            )
+            for user, role in people
+            if user.pk != by.pk
+        ]
+    )
+    for notification in notifications:
+        send_notification_email.enqueue(notification.pk)
+
+
+def is_employee(case: Case, user: User) -> bool:
+    """Whether `user` is the employee of the case: who reported it or whom it is about."""
+    return user.pk in (case.report.reporter_id, case.report.affected_id)
+
+
+@transaction.atomic
+def record_attachment(
+    case: Case, *, by: User, label: str, now: datetime | None = None
+) -> CaseEvent:
+    """The timeline line for a file added to the report or case; when the employee added it,
+    the handler is told. A closed case takes no new files."""
+    at = _now(now)
+    case = _locked(case)
+    _not_closed(case)
+    from_employee = is_employee(case, by)
+    event = _event(case, by, Kind.ATTACHMENT, at, note=label, for_employee=from_employee)
+    if from_employee:
+        _tell_handlers(case, by)
+    return event
+
+
 # Serious threats go to security as well as to the line (DOMAIN: security handles them).
 SECURITY_REASONS = {rules.Serious.THREAT_TO_LIFE, rules.Serious.WEAPON}
 
@@ -829,3 +886,217 @@ def answer_request(
         _event(case, by, Kind.REQUEST_ANSWERED, at, note=answer)
         _save(case)
     return request
+
+
+# The record: completing, correcting and reclassifying a sent report -----------------------
+
+
+def _follow_report(case: Case, by: User, at: datetime) -> None:
+    """After the report changed: what the rules derive from it (an injury, new reasons to
+    treat it as serious) follows, and the case's copy of the form."""
+    report = case.report
+    case.main_form = report.main_form
+    case.injury = case.injury or rules.has_injury(report)
+    added = [
+        reason for reason in rules.serious_reasons(report) if reason not in case.serious_reasons
+    ]
+    if added and case.notice_sent_at is None:
+        _add_serious(case, by, added, at)
+
+
+def _change_summary(change: ReportChange) -> str:
+    """The changed parts by name for the timeline (the values stay in the report history)."""
+    labels = [str(Report._meta.get_field(item["field"]).verbose_name) for item in change.fields]
+    if change.added_text:
+        labels.append(str(_("an addition to the description")))
+    return ", ".join(labels)
+
+
+@transaction.atomic
+def complete_report(
+    case: Case,
+    *,
+    by: User,
+    data: dict[str, Any],
+    version: int,
+    addition: str = "",
+    now: datetime | None = None,
+) -> ReportChange:
+    """The employee (while the case is open) or the handler completes or corrects the optional
+    parts of the report and adds to its description; the handler is told when the employee
+    did it. `data` holds COMPLETABLE_FIELDS only."""
+    at = _now(now)
+    case = _locked(case)
+    _not_closed(case)
+    unknown = set(data) - set(reporting_services.COMPLETABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not completable: {sorted(unknown)}")
+    from_employee = is_employee(case, by)
+    report, change = reporting_services.change_report(
+        report=case.report,
+        by=by,
+        kind=ReportChange.Kind.COMPLETED if from_employee else ReportChange.Kind.CORRECTED,
+        data=data,
+        version=version,
+        added_text=addition,
+        at=at,
+    )
+    case.report = report
+    kind = Kind.REPORT_COMPLETED if from_employee else Kind.REPORT_CORRECTED
+    _event(case, by, kind, at, note=_change_summary(change), for_employee=True)
+    _follow_report(case, by, at)
+    if from_employee:
+        _tell_handlers(case, by)
+    _save(case)
+    return change
+
+
+@transaction.atomic
+def reclassify(
+    case: Case,
+    *,
+    by: User,
+    data: dict[str, Any],
+    serious: bool,
+    reason: str,
+    version: int,
+    now: datetime | None = None,
+) -> ReportChange:
+    """The handler changes the form, sub-forms and KIA type, and whether the event is possibly
+    serious, with a reason kept in the history; the follow-up counts it anew."""
+    at = _now(now)
+    case = _locked(case)
+    _not_closed(case)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Write why the event is reclassified.")})
+    unknown = set(data) - set(reporting_services.CLASSIFICATION_FIELDS)
+    if unknown:
+        raise ValueError(f"not a classification: {sorted(unknown)}")
+    unflag = case.is_serious and not serious
+    if unflag and case.notice_sent_at is not None:
+        raise ValidationError(
+            {"serious": _("The notice to Arbetsmiljöverket has been sent; it stays on record.")}
+        )
+    try:
+        report, change = reporting_services.change_report(
+            report=case.report,
+            by=by,
+            kind=ReportChange.Kind.RECLASSIFIED,
+            data=data,
+            version=version,
+            reason=reason,
+            at=at,
+        )
+    except ValidationError as error:
+        if getattr(error, "code", None) != "unchanged" or serious == case.is_serious:
+            raise
+        # Only the serious flag changed: a version of its own, with the reason.
+        report, change = reporting_services.change_report(
+            report=case.report,
+            by=by,
+            kind=ReportChange.Kind.RECLASSIFIED,
+            data={},
+            version=version,
+            reason=reason,
+            at=at,
+            allow_empty=True,
+        )
+    case.report = report
+    if unflag:
+        case.serious_reasons = []
+        case.notice_due_at = None
+        case.not_serious_reason = reason
+        _cancel(at, case=case, kind=Reminder.Kind.NOTICE)
+        _event(case, by, Kind.NOT_SERIOUS, at, note=reason)
+    elif serious and not case.is_serious:
+        reasons = rules.serious_reasons(report) or [rules.Serious.OTHER.value]
+        _add_serious(case, by, reasons, at)
+    summary = _change_summary(change)
+    _event(case, by, Kind.RECLASSIFIED, at, note=f"{summary}: {reason}" if summary else reason)
+    _follow_report(case, by, at)
+    _save(case)
+    return change
+
+
+@transaction.atomic
+def close_not_unlawful(case: Case, *, by: User, reason: str, now: datetime | None = None) -> Case:
+    """Close the case as lawful influence (an appeal, a complaint, criticism): the reason is
+    what the employee is told; the event is counted apart from unlawful influence."""
+    at = _now(now)
+    case = _locked(case)
+    _not_closed(case)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Write why it is not unlawful influence; the employee is told this.")}
+        )
+    _event(
+        case,
+        by,
+        Kind.NOT_UNLAWFUL,
+        at,
+        note=reason,
+        for_employee=True,
+        from_state=case.state,
+        to_state=State.CLOSED,
+    )
+    case.state = State.CLOSED
+    case.closed_at = at
+    case.not_unlawful = True
+    case.not_unlawful_reason = reason
+    case.outcome = reason
+    _cancel(at, case=case)
+    _cancel(at, measure__case=case)
+    _cancel(at, support__case=case)
+    report = case.report
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=person,
+                report=report,
+                kind=Notification.Kind.NOT_UNLAWFUL,
+                reason="reporter",
+            )
+            for person in {report.reporter_id, report.affected_id}
+            if person != by.pk
+        ]
+    )
+    for notification in notifications:
+        send_notification_email.enqueue(notification.pk)
+    return _save(case)
+
+
+# Legal hold -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_hold(case: Case, *, by: User, reason: str, now: datetime | None = None) -> Case:
+    """Keep the case from destruction under the retention plan (a police investigation, a
+    court case, a work-injury claim) until the hold is lifted."""
+    at = _now(now)
+    case = _locked(case)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Write why the case must be kept.")})
+    if case.on_hold:
+        raise ValidationError(_("The case is already kept under a legal hold."), code="invalid")
+    case.hold_since, case.hold_by, case.hold_reason = at, by, reason
+    _event(case, by, Kind.HOLD_SET, at, note=reason)
+    case.save(update_fields=["hold_since", "hold_by", "hold_reason", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def lift_hold(case: Case, *, by: User, reason: str, now: datetime | None = None) -> Case:
+    at = _now(now)
+    case = _locked(case)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Write why the hold is lifted.")})
+    if not case.on_hold:
+        raise ValidationError(_("The case is not under a legal hold."), code="invalid")
+    case.hold_since, case.hold_by, case.hold_reason = None, None, ""
+    _event(case, by, Kind.HOLD_LIFTED, at, note=reason)
+    case.save(update_fields=["hold_since", "hold_by", "hold_reason", "updated_at"])
+    return case

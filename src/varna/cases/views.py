@@ -26,7 +26,8 @@ from varna.orgs import access as org_access
 from varna.orgs.access import Action
 from varna.orgs.models import Unit, User
 from varna.reporting import selectors as report_selectors
-from varna.reporting.models import Notification
+from varna.reporting.forms import ReclassifyForm
+from varna.reporting.models import Notification, Report
 from varna.reporting.services import record_read
 
 FormFactory = Callable[[Case, Any], django_forms.BaseForm]
@@ -228,6 +229,48 @@ STEPS: dict[str, Step] = {
         frozenset({Capacity.MANAGER}),
         gettext_lazy("The handler is changed."),
     ),
+    "reclassify": Step(
+        lambda case, data: ReclassifyForm(data, report=case.report, serious=case.is_serious),
+        lambda case, by, f: services.reclassify(
+            case,
+            by=by,
+            data=f.changes(),
+            serious=f.cleaned_data["serious"],
+            reason=f.cleaned_data["reason"],
+            version=f.cleaned_data["version"],
+        ),
+        H,
+        gettext_lazy("The event is reclassified; the follow-up counts it anew."),
+    ),
+    "not_unlawful": Step(
+        _text(
+            gettext_lazy("Why it is not unlawful influence"),
+            help_text=gettext_lazy(
+                "For example an appeal, a complaint or criticism of a decision: lawful ways to "
+                "influence. The employee is told this, so write it kindly and plainly."
+            ),
+        ),
+        lambda case, by, f: services.close_not_unlawful(case, by=by, reason=f.cleaned_data["text"]),
+        H,
+        gettext_lazy("The case is closed as not unlawful influence, and the employee is told."),
+    ),
+    "hold": Step(
+        _text(
+            gettext_lazy("Why the case must be kept"),
+            help_text=gettext_lazy(
+                "For example a police investigation, a court case or a work-injury claim."
+            ),
+        ),
+        lambda case, by, f: services.set_hold(case, by=by, reason=f.cleaned_data["text"]),
+        H,
+        gettext_lazy("The case is kept under a legal hold until the hold is lifted."),
+    ),
+    "hold_lift": Step(
+        _text(gettext_lazy("Why the hold is lifted")),
+        lambda case, by, f: services.lift_hold(case, by=by, reason=f.cleaned_data["text"]),
+        H,
+        gettext_lazy("The legal hold is lifted; the retention plan applies again."),
+    ),
     "request": Step(
         lambda case, data: forms.CaseRequestForm(data),
         lambda case, by, f: services.request_measures(
@@ -327,6 +370,9 @@ def _page(
         }
     if role in SEES_ACTOR:
         context["actor"] = ActorDetails.objects.filter(case=case).first()
+    if role in SEES_CONTENT:
+        context["history"] = report_selectors.history(case.report, sees_actor=role in SEES_ACTOR)
+        context["additions"] = report_selectors.additions(case.report)
     if role in HANDLERS:
         context["reads"] = selectors.read_log(case)[:50]
     return render(request, "cases/case_detail.html", context, status=status)
@@ -382,6 +428,11 @@ def case_step(request: HttpRequest, code: str, step: str) -> HttpResponse:
             chosen.run(case, request.user, form)  # type: ignore[arg-type]
         except ValidationError as error:
             show_refusal(form, error)
+            if getattr(error, "code", None) == "stale":
+                # Saved meanwhile by someone else: what this person typed stays in the form,
+                # which now starts from the version they can see in the history.
+                form.data = form.data.copy()
+                form.data["version"] = str(Report.objects.get(pk=case.pk).version)
         else:
             messages.success(request, str(chosen.done))
             return redirect("cases:detail", code=code)
@@ -398,7 +449,15 @@ def case_step(request: HttpRequest, code: str, step: str) -> HttpResponse:
 
 
 # Parts of the page shown only while the case is open.
-OPEN_ONLY = {"investigation", "measure", "support", "serious", "request"}
+OPEN_ONLY = {
+    "investigation",
+    "measure",
+    "support",
+    "serious",
+    "request",
+    "reclassify",
+    "not_unlawful",
+}
 
 
 def _shown(step: str, case: Case, form: django_forms.BaseForm) -> bool:

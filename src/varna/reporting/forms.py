@@ -1,3 +1,4 @@
+import copy
 from datetime import date, timedelta
 from typing import Any
 
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from varna.orgs.models import User
 from varna.reporting import services
 from varna.reporting.access import colleagues_of, reporting_units
-from varna.reporting.models import DESCRIPTION_MAX
+from varna.reporting.models import DESCRIPTION_MAX, Report
 from varna.reporting.taxonomy import (
     SUBFORM_CHOICES,
     ActorRelation,
@@ -232,3 +233,113 @@ class ReportForm(forms.Form):
         data = dict(self.cleaned_data)
         data.pop("idempotency_key")
         return data
+
+
+def _check_consequences(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    consequences = cleaned.get("consequences") or []
+    if "none" in consequences and len(consequences) > 1:
+        form.add_error("consequences", _("“None” cannot be chosen together with a consequence."))
+
+
+class CompletionForm(forms.Form):
+    """Complete or correct the optional parts of a sent report, and add to its description.
+
+    The fields are the report form's own; the actor part only for those who may see it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, report: Report, sees_actor: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.report = report
+        for name in services.COMPLETABLE_FIELDS:
+            if name in services.ACTOR_FIELDS and not sees_actor:
+                continue
+            self.fields[name] = copy.deepcopy(ReportForm.base_fields[name])
+            self.initial.setdefault(name, getattr(report, name))
+        self.fields["addition"] = forms.CharField(
+            label=_("Add to the description (optional)"),
+            help_text=_(
+                "Added below the description with today's date and your name; the text "
+                "already sent is kept as it is. Do not write home addresses or identity numbers."
+            ),
+            required=False,
+            max_length=services.ADDITION_MAX,
+            widget=forms.Textarea(attrs={"rows": 4, "maxlength": services.ADDITION_MAX}),
+        )
+        self.initial.setdefault("version", report.version)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        _check_consequences(self, cleaned)
+        return cleaned
+
+    def changes(self) -> dict[str, Any]:
+        """The answers as the report stores them (an empty choice as "", no count as None)."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name in services.COMPLETABLE_FIELDS
+        }
+
+
+class ReclassifyForm(forms.Form):
+    """The handler's reclassification: the form, sub-forms, KIA type and the serious flag."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    main_form = copy.deepcopy(ReportForm.base_fields["main_form"])
+    other_forms = copy.deepcopy(ReportForm.base_fields["other_forms"])
+    subforms = copy.deepcopy(ReportForm.base_fields["subforms"])
+    kia_type = forms.ChoiceField(
+        label=_("Type of event in the work-environment record"), choices=KiaType.choices
+    )
+    serious = forms.BooleanField(
+        label=_("Possibly serious: Arbetsmiljöverket must be told the same day"), required=False
+    )
+    reason = forms.CharField(
+        label=_("Why the event is reclassified"),
+        help_text=_("Kept in the report's history, which the employee can read."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write why the event is reclassified.")},
+    )
+
+    def __init__(self, *args: Any, report: Report, serious: bool, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "version": report.version,
+                "main_form": report.main_form,
+                "other_forms": report.other_forms,
+                "subforms": report.subforms,
+                "kia_type": report.kia_type,
+                "serious": serious,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["main_form"].label = _("Form of unlawful influence")
+        self.fields["subforms"].label = _("Kinds")
+        self.fields["other_forms"].label = _("Further forms")
+        self.report = report
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        main = cleaned.get("main_form")
+        if main:
+            cleaned["other_forms"] = [f for f in cleaned.get("other_forms", []) if f != main]
+            chosen = {main, *cleaned["other_forms"]}
+            cleaned["subforms"] = [
+                code for code in cleaned.get("subforms", []) if code.split(".")[0] in chosen
+            ]
+        kia_type = cleaned.get("kia_type")
+        if kia_type == KiaType.RISK and main in {Form.THREAT, Form.VIOLENCE}:
+            self.add_error(
+                "kia_type",
+                _(
+                    "A threat or violence is at least a near miss (tillbud), never only a risk "
+                    "observation."
+                ),
+            )
+        return cleaned
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in services.CLASSIFICATION_FIELDS}

@@ -1,9 +1,15 @@
 """Reads about reports that are more than a filter."""
 
+from typing import Any
+
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from varna.orgs.models import User
-from varna.reporting.models import Notification, ReadLog, Report
+from varna.orgs.access import AnyUser
+from varna.reporting import access
+from varna.reporting.models import Attachment, Notification, ReadLog, Report, ReportChange
+from varna.reporting.services import ACTOR_FIELDS
 from varna.reporting.taxonomy import (
     SUBFORM_CHOICES,
     Consequence,
@@ -51,3 +57,60 @@ def readers_of(report: Report) -> list[ReadLog]:
 def unread_count(user: User) -> int:
     """Notifications the user has not opened yet (shown in the menu)."""
     return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+# Labels for the values of the report's multi-valued answers, by field.
+_LIST_LABELS: dict[str, dict[str, Any]] = {
+    "subforms": _SUBFORM_LABELS,
+    "other_forms": dict(Form.choices),
+    "consequences": dict(Consequence.choices),
+    "targets": dict(Target.choices),
+}
+
+
+def _shown_value(field: str, value: Any) -> str:
+    """A stored answer as a person reads it: the label of a code, yes or no, or not stated."""
+    if value in ("", None, []):
+        return _("not stated")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        labels = _LIST_LABELS.get(field, {})
+        return ", ".join(str(labels.get(code, code)) for code in value)
+    choices = dict(Report._meta.get_field(field).choices or [])
+    return str(choices.get(value, value))
+
+
+def history(report: Report, *, sees_actor: bool) -> list[dict[str, Any]]:
+    """The report's versions after it was sent, oldest first, each with its changed answers
+    as labels (before and after); changes to the actor part only for those who see it."""
+    rows = []
+    for change in ReportChange.objects.filter(report=report).select_related("by"):
+        fields = [
+            {
+                "label": str(Report._meta.get_field(item["field"]).verbose_name),
+                "before": _shown_value(item["field"], item["before"]),
+                "after": _shown_value(item["field"], item["after"]),
+            }
+            for item in change.fields
+            if sees_actor or item["field"] not in ACTOR_FIELDS
+        ]
+        if fields or change.added_text or change.reason:
+            rows.append({"change": change, "fields": fields})
+    return rows
+
+
+def additions(report: Report) -> list[ReportChange]:
+    """Text added to the description after the report was sent, oldest first."""
+    return list(
+        ReportChange.objects.filter(report=report).exclude(added_text="").select_related("by")
+    )
+
+
+def report_attachments(user: AnyUser, report: Report) -> QuerySet[Attachment]:
+    """The files on the report page for a user who may open the report: those of the report,
+    and of the actor part for those who see it (never the case's own files)."""
+    parts = [Attachment.Part.REPORT]
+    if access.may_see_actor(user, report):
+        parts.append(Attachment.Part.ACTOR)
+    return Attachment.objects.filter(report=report, part__in=parts).select_related("uploaded_by")

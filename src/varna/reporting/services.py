@@ -5,8 +5,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from varna.orgs import tree
 from varna.orgs.models import Role, RoleGrant, Unit, User
@@ -16,6 +18,7 @@ from varna.reporting.models import (
     Notification,
     ReadLog,
     Report,
+    ReportChange,
     ReportSequence,
 )
 from varna.reporting.signals import report_submitted
@@ -251,3 +254,93 @@ def record_read(*, user: User, report: Report, part: str, role: str) -> None:
     Notification.objects.filter(recipient=user, report=report, read_at=None).update(
         read_at=timezone.now()
     )
+
+
+# Completing and correcting a sent report --------------------------------------------------
+
+# The optional parts of a report that the employee and the handler may complete or change.
+COMPLETABLE_FIELDS = [
+    "time_of_day",
+    "place",
+    "situation",
+    "decision_delivered",
+    "actor_relation",
+    "actor_count",
+    "actor_known",
+    "consequences",
+    "targets",
+    "purpose_to_influence",
+    "felt_pressed",
+    "decision_changed",
+    "wants_police_report",
+    "wants_manager_talk",
+    "wants_occupational_health",
+    "workplace_address_only",
+]
+ACTOR_FIELDS = frozenset({"actor_relation", "actor_count", "actor_known"})
+# What the handler may reclassify, with a reason.
+CLASSIFICATION_FIELDS = ["main_form", "other_forms", "subforms", "kia_type"]
+ADDITION_MAX = 5_000
+
+
+def _comparable(value: Any) -> Any:
+    return sorted(value) if isinstance(value, list) else value
+
+
+@transaction.atomic
+def change_report(
+    *,
+    report: Report,
+    by: User,
+    kind: str,
+    data: dict[str, Any],
+    version: int,
+    added_text: str = "",
+    reason: str = "",
+    at: Any = None,
+    allow_empty: bool = False,
+) -> tuple[Report, ReportChange]:
+    """Change fields of a sent report as one new version, kept in its history.
+
+    `data` holds only fields the caller may change (COMPLETABLE_FIELDS or
+    CLASSIFICATION_FIELDS); `added_text` is added to the description, whose text as sent is
+    never overwritten. `version` is the version the person started from: if someone saved
+    in between, nothing is stored and ValidationError(code="stale") says so."""
+    locked = Report.objects.select_for_update().get(pk=report.pk)
+    if locked.version != version:
+        raise ValidationError(
+            _(
+                "Someone else changed the report while you were editing it. Nothing was "
+                "saved. Your changes are still in the form: look at the history, then save "
+                "again."
+            ),
+            code="stale",
+        )
+    changed = []
+    for field, after in data.items():
+        before = getattr(locked, field)
+        if _comparable(before) != _comparable(after):
+            changed.append({"field": field, "before": before, "after": after})
+            setattr(locked, field, after)
+    added_text = added_text.strip()
+    if len(added_text) > ADDITION_MAX:
+        raise ValidationError(
+            {"addition": _("The addition can be at most %(limit)d characters.")},
+            params={"limit": ADDITION_MAX},
+        )
+    if not changed and not added_text and not allow_empty:
+        raise ValidationError(_("Nothing was changed."), code="unchanged")
+    locked.version += 1
+    locked.save(update_fields=[*(item["field"] for item in changed), "version", "updated_at"])
+    change = ReportChange.objects.create(
+        report=locked,
+        version=locked.version,
+        at=at or timezone.now(),
+        by=by,
+        kind=kind,
+        fields=changed,
+        added_text=added_text,
+        reason=reason.strip(),
+        touches_actor=any(item["field"] in ACTOR_FIELDS for item in changed),
+    )
+    return locked, change

@@ -4,15 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0004_sign_in_event_kinds'),
+        ("audit", "0004_sign_in_event_kinds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='securityevent',
-            name='kind',
-            field=models.CharField(choices=[('login', 'login'), ('login_failed', 'failed login'), ('locked_out', 'locked out'), ('logout', 'logout'), ('role_granted', 'role granted'), ('role_revoked', 'role revoked'), ('import', 'import from HR'), ('unit_moved', 'unit moved'), ('unit_closed', 'unit closed'), ('sso_login', 'single sign-on'), ('sso_refused', 'single sign-on refused'), ('sso_failed', 'single sign-on failed'), ('role_mapping', 'group-to-role mapping changed'), ('invited', 'invitation sent'), ('invitation_used', 'invitation used'), ('password_reset', 'password reset'), ('password_changed', 'password changed'), ('mfa_added', 'second factor added'), ('mfa_removed', 'second factor removed'), ('sessions_ended', 'sessions ended'), ('session_expired', 'session reached its lifetime'), ('register_extract', 'register extract made'), ('retention_changed', 'retention period changed')], max_length=20, verbose_name='event'),
+            model_name="securityevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("login", "login"),
+                    ("login_failed", "failed login"),
+                    ("locked_out", "locked out"),
+                    ("logout", "logout"),
+                    ("role_granted", "role granted"),
+                    ("role_revoked", "role revoked"),
+                    ("import", "import from HR"),
+                    ("unit_moved", "unit moved"),
+                    ("unit_closed", "unit closed"),
+                    ("sso_login", "single sign-on"),
+                    ("sso_refused", "single sign-on refused"),
+                    ("sso_failed", "single sign-on failed"),
+                    ("role_mapping", "group-to-role mapping changed"),
+                    ("invited", "invitation sent"),
+                    ("invitation_used", "invitation used"),
+                    ("password_reset", "password reset"),
+                    ("password_changed", "password changed"),
+                    ("mfa_added", "second factor added"),
+                    ("mfa_removed", "second factor removed"),
+                    ("sessions_ended", "sessions ended"),
+                    ("session_expired", "session reached its lifetime"),
+                    ("register_extract", "register extract made"),
+                    ("retention_changed", "retention period changed"),
+                ],
+                max_length=20,
+                verbose_name="event",
+            ),
         ),
     ]

@@ -6,41 +6,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_inbox_indexes'),
+        ("cases", "0004_inbox_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='hold_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='legal hold set by'),
+            model_name="case",
+            name="hold_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="legal hold set by",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='hold_reason',
-            field=models.TextField(blank=True, max_length=5000, verbose_name='reason for the legal hold'),
+            model_name="case",
+            name="hold_reason",
+            field=models.TextField(
+                blank=True, max_length=5000, verbose_name="reason for the legal hold"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='hold_since',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='legal hold since'),
+            model_name="case",
+            name="hold_since",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="legal hold since"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='not_unlawful',
-            field=models.BooleanField(default=False, verbose_name='not unlawful influence'),
+            model_name="case",
+            name="not_unlawful",
+            field=models.BooleanField(default=False, verbose_name="not unlawful influence"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='not_unlawful_reason',
-            field=models.TextField(blank=True, max_length=5000, verbose_name='why it is not unlawful influence'),
+            model_name="case",
+            name="not_unlawful_reason",
+            field=models.TextField(
+                blank=True, max_length=5000, verbose_name="why it is not unlawful influence"
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('opened', 'Case opened'), ('acknowledged', 'Employee contacted'), ('investigation_saved', 'Investigation updated'), ('investigated', 'Investigation finished'), ('measure_added', 'Measure added'), ('measure_changed', 'Measure updated'), ('measures_decided', 'Measures decided'), ('no_measures', 'Decided that no measures are needed'), ('followed_up', 'Measures followed up'), ('closed', 'Case closed'), ('reopened', 'Case reopened'), ('police', 'Police report updated'), ('serious_flagged', 'Marked as a possibly serious event'), ('notice_sent', 'Notice to Arbetsmiljöverket recorded'), ('not_serious', 'Assessed as not requiring a notice'), ('insurance', 'Work-injury report and AFA updated'), ('support', 'Support updated'), ('actor', 'Details about the actor updated'), ('comment', 'Comment'), ('assigned', 'Assigned'), ('handler', 'Handler changed'), ('request', 'Request for measures from the safety representative'), ('request_answered', 'Request for measures answered'), ('report_completed', 'The employee added to the report'), ('report_corrected', 'The report was completed or corrected'), ('reclassified', 'Reclassified'), ('not_unlawful', 'Closed: not unlawful influence'), ('attachment', 'Attachment added'), ('hold_set', 'Legal hold set'), ('hold_lifted', 'Legal hold lifted')], max_length=30),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("opened", "Case opened"),
+                    ("acknowledged", "Employee contacted"),
+                    ("investigation_saved", "Investigation updated"),
+                    ("investigated", "Investigation finished"),
+                    ("measure_added", "Measure added"),
+                    ("measure_changed", "Measure updated"),
+                    ("measures_decided", "Measures decided"),
+                    ("no_measures", "Decided that no measures are needed"),
+                    ("followed_up", "Measures followed up"),
+                    ("closed", "Case closed"),
+                    ("reopened", "Case reopened"),
+                    ("police", "Police report updated"),
+                    ("serious_flagged", "Marked as a possibly serious event"),
+                    ("notice_sent", "Notice to Arbetsmiljöverket recorded"),
+                    ("not_serious", "Assessed as not requiring a notice"),
+                    ("insurance", "Work-injury report and AFA updated"),
+                    ("support", "Support updated"),
+                    ("actor", "Details about the actor updated"),
+                    ("comment", "Comment"),
+                    ("assigned", "Assigned"),
+                    ("handler", "Handler changed"),
+                    ("request", "Request for measures from the safety representative"),
+                    ("request_answered", "Request for measures answered"),
+                    ("report_completed", "The employee added to the report"),
+                    ("report_corrected", "The report was completed or corrected"),
+                    ("reclassified", "Reclassified"),
+                    ("not_unlawful", "Closed: not unlawful influence"),
+                    ("attachment", "Attachment added"),
+                    ("hold_set", "Legal hold set"),
+                    ("hold_lifted", "Legal hold lifted"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

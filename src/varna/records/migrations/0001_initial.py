@@ -6,66 +6,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0005_rolegrant_is_from_group'),
+        ("orgs", "0005_rolegrant_is_from_group"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DestructionRun',
+            name="DestructionRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True, verbose_name='day')),
-                ('started_at', models.DateTimeField(verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(unique=True, verbose_name="day")),
+                ("started_at", models.DateTimeField(verbose_name="started")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished"),
+                ),
             ],
             options={
-                'verbose_name': 'destruction run',
-                'verbose_name_plural': 'destruction runs',
-                'ordering': ['-day'],
+                "verbose_name": "destruction run",
+                "verbose_name_plural": "destruction runs",
+                "ordering": ["-day"],
             },
         ),
         migrations.CreateModel(
-            name='RetentionPeriod',
+            name="RetentionPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('cases', 'Reports and cases closed as unlawful influence'), ('not_unlawful', 'Reports and cases found not to be unlawful influence'), ('actor', 'The part about who did it'), ('attachments', 'Attachments'), ('notifications', 'Notifications'), ('read_log', 'Read log'), ('drafts', 'Unsent drafts'), ('security_log', 'Security log')], max_length=20, verbose_name='information')),
-                ('months', models.PositiveIntegerField(verbose_name='kept for (months)')),
-                ('basis', models.CharField(max_length=300, verbose_name='basis in the information management plan')),
-                ('set_at', models.DateTimeField(verbose_name='set')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.unit', verbose_name='municipality')),
-                ('set_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='set by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("cases", "Reports and cases closed as unlawful influence"),
+                            (
+                                "not_unlawful",
+                                "Reports and cases found not to be unlawful influence",
+                            ),
+                            ("actor", "The part about who did it"),
+                            ("attachments", "Attachments"),
+                            ("notifications", "Notifications"),
+                            ("read_log", "Read log"),
+                            ("drafts", "Unsent drafts"),
+                            ("security_log", "Security log"),
+                        ],
+                        max_length=20,
+                        verbose_name="information",
+                    ),
+                ),
+                ("months", models.PositiveIntegerField(verbose_name="kept for (months)")),
+                (
+                    "basis",
+                    models.CharField(
+                        max_length=300, verbose_name="basis in the information management plan"
+                    ),
+                ),
+                ("set_at", models.DateTimeField(verbose_name="set")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="municipality",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="set by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'retention period',
-                'verbose_name_plural': 'retention periods',
-                'ordering': ['municipality', 'kind', '-set_at', '-pk'],
+                "verbose_name": "retention period",
+                "verbose_name_plural": "retention periods",
+                "ordering": ["municipality", "kind", "-set_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='DestructionBatch',
+            name="DestructionBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('cases', 'Reports and cases closed as unlawful influence'), ('not_unlawful', 'Reports and cases found not to be unlawful influence'), ('actor', 'The part about who did it'), ('attachments', 'Attachments'), ('notifications', 'Notifications'), ('read_log', 'Read log'), ('drafts', 'Unsent drafts'), ('security_log', 'Security log')], max_length=20, verbose_name='information')),
-                ('count', models.PositiveIntegerField(verbose_name='destroyed')),
-                ('months', models.PositiveIntegerField(verbose_name='kept for (months)')),
-                ('at', models.DateTimeField(verbose_name='when')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.unit', verbose_name='municipality')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='batches', to='records.destructionrun')),
-                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.retentionperiod', verbose_name='rule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("cases", "Reports and cases closed as unlawful influence"),
+                            (
+                                "not_unlawful",
+                                "Reports and cases found not to be unlawful influence",
+                            ),
+                            ("actor", "The part about who did it"),
+                            ("attachments", "Attachments"),
+                            ("notifications", "Notifications"),
+                            ("read_log", "Read log"),
+                            ("drafts", "Unsent drafts"),
+                            ("security_log", "Security log"),
+                        ],
+                        max_length=20,
+                        verbose_name="information",
+                    ),
+                ),
+                ("count", models.PositiveIntegerField(verbose_name="destroyed")),
+                ("months", models.PositiveIntegerField(verbose_name="kept for (months)")),
+                ("at", models.DateTimeField(verbose_name="when")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.unit",
+                        verbose_name="municipality",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="batches",
+                        to="records.destructionrun",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="records.retentionperiod",
+                        verbose_name="rule",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'destruction batch',
-                'verbose_name_plural': 'destruction batches',
-                'ordering': ['-at', 'kind'],
+                "verbose_name": "destruction batch",
+                "verbose_name_plural": "destruction batches",
+                "ordering": ["-at", "kind"],
             },
         ),
         migrations.AddIndex(
-            model_name='retentionperiod',
-            index=models.Index(fields=['municipality', 'kind', '-set_at'], name='records_ret_municip_daa504_idx'),
+            model_name="retentionperiod",
+            index=models.Index(
+                fields=["municipality", "kind", "-set_at"], name="records_ret_municip_daa504_idx"
+            ),
         ),
     ]

@@ -5,41 +5,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0005_rolegrant_is_from_group'),
-        ('stats', '0004_subtreeyearlycount'),
+        ("orgs", "0005_rolegrant_is_from_group"),
+        ("stats", "0004_subtreeyearlycount"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='monthlycount',
-            name='not_unlawful',
+            model_name="monthlycount",
+            name="not_unlawful",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='subtreemonthlycount',
-            name='not_unlawful',
+            model_name="subtreemonthlycount",
+            name="not_unlawful",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='subtreeyearlycount',
-            name='not_unlawful',
+            model_name="subtreeyearlycount",
+            name="not_unlawful",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.CreateModel(
-            name='RetiredEvent',
+            name="RetiredEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('form', models.CharField(choices=[('harassment', 'Harassment'), ('threat', 'Threat'), ('violence', 'Violence'), ('damage', 'Property damage'), ('corruption', 'Corruption')], max_length=20)),
-                ('situation', models.CharField(blank=True, max_length=30)),
-                ('security_routed', models.BooleanField(default=False)),
-                ('columns', models.JSONField(default=dict)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[
+                            ("harassment", "Harassment"),
+                            ("threat", "Threat"),
+                            ("violence", "Violence"),
+                            ("damage", "Property damage"),
+                            ("corruption", "Corruption"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("situation", models.CharField(blank=True, max_length=30)),
+                ("security_routed", models.BooleanField(default=False)),
+                ("columns", models.JSONField(default=dict)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.unit",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['unit', 'month'], name='retiredevent_unit_month')],
+                "indexes": [models.Index(fields=["unit", "month"], name="retiredevent_unit_month")],
             },
         ),
     ]

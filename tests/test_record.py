@@ -3,6 +3,7 @@ with a reason, the outcome "not unlawful influence", the legal hold, and the fol
 follows every change."""
 
 import uuid
+from dataclasses import replace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,11 +11,14 @@ from django.utils import timezone
 
 from varna.cases import services
 from varna.cases.models import Case, CaseEvent, State
+from varna.orgs.tree import SEGMENT
 from varna.reporting.models import Notification, ReadLog, Report, ReportChange
 from varna.reporting.services import submit_report
-from varna.orgs.tree import SEGMENT
+from varna.stats import selectors
 from varna.stats import services as stats_services
+from varna.stats.figures import Chosen
 from varna.stats.models import MonthlyCount, SubtreeMonthlyCount, SubtreeYearlyCount
+from varna.stats.periods import period_of
 
 DESCRIPTION = "Klienten ringde tre gånger och skrek."
 
@@ -373,3 +377,19 @@ def test_reading_the_completion_form_is_logged(cast):
     case = new_case(cast)
     cast.client("forste").get(f"/rapporter/{case.code}/komplettera/")
     assert ReadLog.objects.filter(report=case.report, user=cast["forste"]).exists()
+
+
+@pytest.mark.django_db
+def test_the_follow_up_shows_the_events_found_not_unlawful_only_where_figures_are_exact(cast):
+    case = new_case(cast)
+    chosen = Chosen(period=period_of("year", timezone.localdate()), unit=cast.unit("DEMO"))
+    before = selectors.dashboard(cast["forvaltningschef"], replace_unit(chosen, cast, "DEMO-ALF"))
+    services.close_not_unlawful(case, by=cast["forste"], reason="Ett klagomål på handläggningen.")
+    after = selectors.dashboard(cast["forvaltningschef"], replace_unit(chosen, cast, "DEMO-ALF"))
+    assert after.not_unlawful == before.not_unlawful + 1
+    assert after.total.value == before.total.value - 1
+    assert selectors.dashboard(cast["analytiker"], chosen).not_unlawful is None
+
+
+def replace_unit(chosen: Chosen, cast, code: str) -> Chosen:
+    return replace(chosen, unit=cast.unit(code))

@@ -74,6 +74,7 @@ CASE_FIELDS = [
     "decision_influenced",
     "measure_count",
     "closed_at",
+    "not_unlawful",
 ]
 
 
@@ -116,6 +117,7 @@ def case_rows(cases: QuerySet[Case]) -> tuple[list[int], list[list[Any]]]:
         _("A decision was influenced"),
         _("Measures"),
         _("Closed"),
+        _("Not unlawful influence"),
     ]
     keys: list[int] = []
     rows: list[list[Any]] = [header]
@@ -145,6 +147,7 @@ def case_rows(cases: QuerySet[Case]) -> tuple[list[int], list[list[Any]]]:
                 case["decision_influenced"],
                 case["measure_count"],
                 when(case["closed_at"]),
+                _("yes") if case["not_unlawful"] else _("no"),
             ]
         )
     return keys, rows

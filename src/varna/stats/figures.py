@@ -111,6 +111,9 @@ class Dashboard:
     rises: list[HotSpot] = field(default_factory=list)
     cases_link: str = ""
     ack_mean_hours: float | None = None
+    # Reported, but found not to be unlawful influence: counted apart, and shown only where
+    # the figures are exact (None otherwise).
+    not_unlawful: int | None = None
     # Why the page shows something other than what was chosen.
     notes: list[str] = field(default_factory=list)
     # The tops of the subtrees the reader follows up.

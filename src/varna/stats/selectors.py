@@ -263,6 +263,8 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
         tops=tops,
         notes=notes,
     )
+    if reveal:
+        board.not_unlawful = now["not_unlawful"]
     ack = current.tables["ack"]
     if reveal or (
         acknowledged >= suppression.threshold()

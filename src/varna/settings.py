@@ -432,6 +432,7 @@ VARNA_DEMO_STEPS = [
     "varna.cases.demo.load",
     "varna.risk.demo.load",
     "varna.yearplan.demo.load",
+    "varna.records.demo.load",
     "varna.stats.demo.load",
 ]
 # Files served at the site root (the favicon browsers ask for on every page).
@@ -451,6 +452,25 @@ VARNA_DIGEST_HOUR = int(os.environ.get("VARNA_DIGEST_HOUR", "7"))
 VARNA_SMALL_NUMBER_K = int(os.environ.get("VARNA_SMALL_NUMBER_K", "5"))
 # Months from one risk assessment of a unit to the next, unless the manager sets another date.
 VARNA_RISK_ASSESSMENT_MONTHS = int(os.environ.get("VARNA_RISK_ASSESSMENT_MONTHS", "12"))
+# Retention periods in months (varna.records.retention) until a municipality sets its own from
+# its information management plan on the retention page: a starting point, not a plan. Cases
+# 10 years (work-injury and insurance claims can come years later); found not unlawful 2 years
+# (lawful influence reported by mistake); the actor part 3 years (a third party's data, kept
+# while a repeat is likely); attachments 5 years (the limitation period for most threats);
+# notifications 1 year; read log 3 years (the data protection officer's audits); unsent drafts
+# 1 month; security log 2 years. Cases, actor part and attachments count from the closing.
+VARNA_RETENTION_DEFAULTS = {
+    "cases": 120,
+    "not_unlawful": 24,
+    "actor": 36,
+    "attachments": 60,
+    "notifications": 12,
+    "read_log": 36,
+    "drafts": 1,
+    "security_log": 24,
+}
+# The local hour of the nightly destruction run (the task worker; see records/tasks.py).
+VARNA_DESTRUCTION_HOUR = int(os.environ.get("VARNA_DESTRUCTION_HOUR", "2"))
 # The case inbox's indexes carry INCLUDE columns for PostgreSQL's index-only scans; SQLite
 # builds the same indexes without them, which is all this check warns about.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -393,3 +393,23 @@ def test_the_follow_up_shows_the_events_found_not_unlawful_only_where_figures_ar
 
 def replace_unit(chosen: Chosen, cast, code: str) -> Chosen:
     return replace(chosen, unit=cast.unit(code))
+
+
+@pytest.mark.django_db
+def test_a_reclassification_from_an_old_version_is_refused_and_keeps_the_form(cast):
+    case = new_case(cast)
+    services.complete_report(case, by=cast["medarbetare"], data={"place": "phone"}, version=1)
+    response = cast.client("forste").post(
+        f"/arenden/{case.code}/steg/reclassify/",
+        {
+            "version": 1,
+            "main_form": "threat",
+            "kia_type": "tillbud",
+            "reason": "Ett dolt hot som jag inte vill skriva om.",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ett dolt hot som jag inte vill skriva om." in html
+    assert 'name="version" value="2"' in html
+    assert Report.objects.get(pk=case.pk).main_form == "harassment"

@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from varna.cases.access import visible_cases
+from varna.cases.access import SEES_ACTOR, SEES_CONTENT, Capacity, visible_cases
 from varna.cases.models import OPEN_STATES, Case, CaseEvent, Measure, State
 from varna.orgs import tree
 from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
-from varna.reporting.models import ReadLog
+from varna.reporting.models import Attachment, ReadLog
 from varna.reporting.taxonomy import Form
 
 # The workflow's order, for sorting by status.
@@ -213,4 +213,18 @@ def open_measures_of(user: AnyUser) -> QuerySet[Measure]:
         .exclude(case__state=State.CLOSED)
         .select_related("case__report")
         .order_by("due_on")
+    )
+
+
+def case_attachments(user: AnyUser, case: Case, capacity: Capacity) -> QuerySet[Attachment]:
+    """The files on the case page for a user reading it in `capacity`: those who read the
+    handling see the report's and the case's files, the handlers also the actor part's; HR
+    (support and injury only) sees none."""
+    parts = []
+    if capacity in SEES_CONTENT:
+        parts += [Attachment.Part.REPORT, Attachment.Part.CASE]
+    if capacity in SEES_ACTOR:
+        parts.append(Attachment.Part.ACTOR)
+    return Attachment.objects.filter(report=case.report_id, part__in=parts).select_related(
+        "uploaded_by"
     )

@@ -29,7 +29,7 @@ from varna.orgs import access, selectors, tree
 from varna.orgs.access import Action
 from varna.orgs.models import Role, RoleGrant, Unit, User
 from varna.reporting import services as reporting_services
-from varna.reporting.models import Notification, Report, ReportChange
+from varna.reporting.models import Notification, Report, ReportChange, field_label
 from varna.reporting.tasks import send_notification_email
 from varna.stats import services as stats_services
 
@@ -906,7 +906,7 @@ def _follow_report(case: Case, by: User, at: datetime) -> None:
 
 def _change_summary(change: ReportChange) -> str:
     """The changed parts by name for the timeline (the values stay in the report history)."""
-    labels = [str(Report._meta.get_field(item["field"]).verbose_name) for item in change.fields]
+    labels = [field_label(item["field"]) for item in change.fields]
     if change.added_text:
         labels.append(str(_("an addition to the description")))
     return ", ".join(labels)

@@ -373,6 +373,8 @@ def _page(
     if role in SEES_CONTENT:
         context["history"] = report_selectors.history(case.report, sees_actor=role in SEES_ACTOR)
         context["additions"] = report_selectors.additions(case.report)
+        context["attachments"] = selectors.case_attachments(request.user, case, role)
+        context["may_attach"] = role in HANDLERS and case.state != State.CLOSED
     if role in HANDLERS:
         context["reads"] = selectors.read_log(case)[:50]
     return render(request, "cases/case_detail.html", context, status=status)
@@ -431,8 +433,9 @@ def case_step(request: HttpRequest, code: str, step: str) -> HttpResponse:
             if getattr(error, "code", None) == "stale":
                 # Saved meanwhile by someone else: what this person typed stays in the form,
                 # which now starts from the version they can see in the history.
-                form.data = form.data.copy()
-                form.data["version"] = str(Report.objects.get(pk=case.pk).version)
+                data = request.POST.copy()
+                data["version"] = str(Report.objects.get(pk=case.pk).version)
+                form.data = data
         else:
             messages.success(request, str(chosen.done))
             return redirect("cases:detail", code=code)

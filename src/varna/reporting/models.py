@@ -204,6 +204,18 @@ class Attachment(models.Model):
         return self.label
 
 
+def field_label(name: str) -> str:
+    """The human name of a report field (as its history shows it)."""
+    labels = {field.name: str(field.verbose_name) for field in Report._meta.fields}
+    return labels.get(name, name)
+
+
+def field_choices(name: str) -> dict[str, str]:
+    """The labels of a report field's codes (empty for a field without choices)."""
+    field = next((f for f in Report._meta.fields if f.name == name), None)
+    return {str(code): str(label) for code, label in (field.choices or [])} if field else {}
+
+
 class ReportSequence(models.Model):
     """The last human number given out per year (2026-0042): one row per year, locked on use."""
 

@@ -5,10 +5,18 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from varna.orgs.models import User
 from varna.orgs.access import AnyUser
+from varna.orgs.models import User
 from varna.reporting import access
-from varna.reporting.models import Attachment, Notification, ReadLog, Report, ReportChange
+from varna.reporting.models import (
+    Attachment,
+    Notification,
+    ReadLog,
+    Report,
+    ReportChange,
+    field_choices,
+    field_label,
+)
 from varna.reporting.services import ACTOR_FIELDS
 from varna.reporting.taxonomy import (
     SUBFORM_CHOICES,
@@ -77,8 +85,7 @@ def _shown_value(field: str, value: Any) -> str:
     if isinstance(value, list):
         labels = _LIST_LABELS.get(field, {})
         return ", ".join(str(labels.get(code, code)) for code in value)
-    choices = dict(Report._meta.get_field(field).choices or [])
-    return str(choices.get(value, value))
+    return field_choices(field).get(str(value), str(value))
 
 
 def history(report: Report, *, sees_actor: bool) -> list[dict[str, Any]]:
@@ -88,7 +95,7 @@ def history(report: Report, *, sees_actor: bool) -> list[dict[str, Any]]:
     for change in ReportChange.objects.filter(report=report).select_related("by"):
         fields = [
             {
-                "label": str(Report._meta.get_field(item["field"]).verbose_name),
+                "label": field_label(item["field"]),
                 "before": _shown_value(item["field"], item["before"]),
                 "after": _shown_value(item["field"], item["after"]),
             }

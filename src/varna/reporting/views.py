@@ -237,6 +237,7 @@ def report_detail(request: HttpRequest, code: str) -> HttpResponse:
         "not_unlawful": case.not_unlawful_reason if case and own and case.not_unlawful else "",
         "history": selectors.history(report, sees_actor=show_actor),
         "additions": selectors.additions(report),
+        "attachments": selectors.report_attachments(request.user, report),
         "labels": selectors.labels_for(report),
         "readers": selectors.readers_of(report) if own else None,
     }
@@ -305,8 +306,9 @@ def report_complete(request: HttpRequest, code: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error.messages)
             if getattr(error, "code", None) == "stale":
-                form.data = form.data.copy()
-                form.data["version"] = str(Report.objects.get(pk=report.pk).version)
+                data = request.POST.copy()
+                data["version"] = str(Report.objects.get(pk=report.pk).version)
+                form.data = data
         else:
             messages.success(
                 request,

@@ -378,6 +378,7 @@ READER_ROLES = {
     "investigator": _("investigator"),
     "hr": _("HR"),
     "reporter": _("the employee"),
+    "admin": _("administrator (register extract)"),
 }
 READ_PARTS = {
     "report": _("the report"),

@@ -63,6 +63,8 @@ def start(request: HttpRequest) -> HttpResponse:
             "missing_headcount": selectors.units_missing_headcount(managed, year)[:20],
             "without_manager": selectors.units_without_manager(managed)[:20],
             "year": year,
+            # The municipalities whose retention plan they keep (administered at the root).
+            "municipalities": list(managed.filter(depth=0).order_by("name")[:20]),
         }
         context["admin"]["failed_emails"] = (  # type: ignore[index]
             access.visible(user, Action.ADMINISTER, Notification.objects.all())

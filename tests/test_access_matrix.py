@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from varna.accounts.models import GroupRole
@@ -20,7 +21,7 @@ from varna.cases.models import Case, SafetyRequest
 from varna.orgs import tree
 from varna.orgs.demo import LOGINS
 from varna.orgs.models import Employment, Headcount, RoleGrant, Unit
-from varna.reporting.models import Notification, ReadLog, Report, new_code
+from varna.reporting.models import Attachment, Notification, ReadLog, Report, new_code
 from varna.risk import services as risk_services
 from varna.stats.models import ReportJob
 from varna.yearplan import services as yearplan_services
@@ -110,6 +111,21 @@ def request_in(code: str) -> SafetyRequest:
 def read_in(code: str) -> ReadLog:
     report = report_in(code)
     return ReadLog.objects.create(user=report.reporter, report=report, part="case", role="manager")
+
+
+def attachment_in(code: str, part: str = "report") -> str:
+    """A file in `part` of a line report of the subtree of `code`, stored as the service does."""
+    attachment = Attachment(
+        report=report_in(code),
+        part=part,
+        label="brev.pdf",
+        content_type="application/pdf",
+        extension=".pdf",
+        size=9,
+        sha256=uuid.uuid4().hex * 2,
+    )
+    attachment.file.save("brev.pdf", ContentFile(b"%PDF-1.4\n"))
+    return str(attachment.code)
 
 
 def notification_in(code: str) -> Notification:
@@ -367,6 +383,10 @@ MATRIX: dict[str, Route] = {
         readers(REPORT_READERS), kwargs=lambda code: {"code": report_in(code).code}
     ),
     "reporting:receipt": Route(readers(set()), kwargs=lambda code: {"code": report_in(code).code}),
+    # Completing a sent report: its employee and its handlers (none of the cast made these).
+    "reporting:complete": Route(
+        readers(MANAGERS), kwargs=lambda code: {"code": report_in(code).code}
+    ),
     "reporting:detail (security)": Route(
         readers(SECURITY_READERS),
         kwargs=lambda code: {"code": report_in(code, security=True).code},
@@ -401,6 +421,27 @@ MATRIX: dict[str, Route] = {
     "cases:request_new": Route(anywhere({"skyddsombud"})),
     "cases:request": Route(
         readers(MANAGERS | {"skyddsombud"}), kwargs=lambda code: {"code": request_in(code).code}
+    ),
+    # Attachments: the report's handlers add (without a file, the form comes back with a
+    # message); each part is downloaded by those who see that part.
+    "records:attachment_add": Route(
+        readers(MANAGERS, 302),
+        method="post",
+        kwargs=lambda code: {"code": case_code_in(code)},
+        data={"back": "case"},
+    ),
+    "records:attachment": Route(
+        readers(REPORT_READERS), kwargs=lambda code: {"code": attachment_in(code)}
+    ),
+    "records:attachment (actor)": Route(
+        readers(MANAGERS),
+        kwargs=lambda code: {"code": attachment_in(code, "actor")},
+        url_name="records:attachment",
+    ),
+    "records:attachment (case)": Route(
+        readers(MANAGERS | {"skyddsombud"}),
+        kwargs=lambda code: {"code": attachment_in(code, "case")},
+        url_name="records:attachment",
     ),
     # Risk assessments: managers keep them, safety representatives take part, every employee
     # reads the summary of their own unit.
@@ -451,6 +492,52 @@ MATRIX: dict[str, Route] = {
     "stats:report_new": Route(anywhere(STATS_VIEWERS, 302), method="post", data={"period": "year"}),
     "stats:report": Route(readers(set()), kwargs=lambda code: {"code": report_job_in(code)}),
     "stats:report_pdf": Route(readers(set()), kwargs=lambda code: {"code": report_job_in(code)}),
+    # Register extracts: administrators, of people placed only in what they administer. A copy
+    # for a public-records request: the case's handlers only.
+    "records:extracts": Route(administrator(object_scoped=False)),
+    "records:extract_json": Route(
+        administrator(object_scoped=True),
+        kwargs=lambda code: {"username": OBJECTS["user"](code).username},
+    ),
+    "records:extract_pdf": Route(
+        administrator(object_scoped=True),
+        kwargs=lambda code: {"username": OBJECTS["user"](code).username},
+    ),
+    "records:records_copy": Route(
+        readers(MANAGERS), kwargs=lambda code: {"code": case_code_in(code)}
+    ),
+    "records:records_copy (security)": Route(
+        readers(SECURITY_READERS),
+        kwargs=lambda code: {"code": case_code_in(code, security=True)},
+        url_name="records:records_copy",
+    ),
+    "records:records_copy_pdf": Route(
+        readers(MANAGERS), kwargs=lambda code: {"code": case_code_in(code)}
+    ),
+    # Retention and destruction: the administrators of the whole municipality (a unit below
+    # the root is 404 too); the installation's own kinds for superusers, of whom the cast has
+    # none.
+    "records:retention": Route(
+        administrator(object_scoped=True), kwargs=lambda code: {"code": code}
+    ),
+    "records:retention_preview": Route(
+        administrator(object_scoped=True), kwargs=lambda code: {"code": code}
+    ),
+    "records:retention_period": Route(
+        administrator(object_scoped=True), kwargs=lambda code: {"code": code, "kind": "cases"}
+    ),
+    "records:retention_period (save)": Route(
+        administrator(302, object_scoped=True),
+        method="post",
+        kwargs=lambda code: {"code": code, "kind": "cases"},
+        data={"months": "120", "basis": "Informationshanteringsplan, dnr 2026/14"},
+        url_name="records:retention_period",
+    ),
+    "records:retention_installation": Route(logged_in_only(404)),
+    "records:retention_installation_preview": Route(logged_in_only(404)),
+    "records:retention_installation_period": Route(
+        logged_in_only(404), kwargs=lambda code: {"kind": "drafts"}
+    ),
     "admin:index": Route(administrator(object_scoped=False)),
     "admin:login": Route(lambda role, where: 302),
     "admin:logout": Route(administrator(302, object_scoped=False), method="post"),

@@ -24,7 +24,7 @@ from django_tasks_db.models import DBTaskResult
 from varna.audit.models import SecurityEvent
 from varna.audit.services import record_security_event
 from varna.cases import services as case_services
-from varna.cases.models import ActorDetails, Case
+from varna.cases.models import ActorDetails, Case, CaseEvent
 from varna.orgs.models import User
 from varna.records import retention, tasks
 from varna.records.models import DestructionBatch, DestructionRun, Kind, RetentionPeriod
@@ -307,6 +307,9 @@ def test_the_actor_part_goes_first_then_the_attachments_then_the_case_each_on_it
     with django_capture_on_commit_callbacks(execute=True):
         run(local(2013, 3, 15, 0, 1))
     assert left() == (False, [], [], True)
+    # The handler who opens the case finds a line saying where each part went.
+    destroyed = CaseEvent.objects.filter(case=case.pk, kind=CaseEvent.Kind.DESTROYED)
+    assert destroyed.count() == 2
     run(local(2014, 3, 14, 23, 59))
     assert exists(case)
     run(local(2014, 3, 15, 0, 1))

@@ -260,6 +260,7 @@ class CaseEvent(models.Model):
         ATTACHMENT = "attachment", _("Attachment added")
         HOLD_SET = "hold_set", _("Legal hold set")
         HOLD_LIFTED = "hold_lifted", _("Legal hold lifted")
+        DESTROYED = "destroyed", _("Destroyed under the retention plan")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(db_index=True)

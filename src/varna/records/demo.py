@@ -151,7 +151,8 @@ def _reclassification(cases, now) -> None:
 
 def _not_unlawful(cases) -> None:
     """Two closed harassment reports that turned out to be lawful influence."""
-    chosen = cases.filter(state=State.CLOSED, main_form=Form.HARASSMENT).order_by("opened_at")
+    # The most recent ones, so that this year's follow-up shows them counted apart.
+    chosen = cases.filter(state=State.CLOSED, main_form=Form.HARASSMENT).order_by("-opened_at")
     for case, reason in zip(chosen[:2], LAWFUL_REASONS, strict=False):
         assert case.closed_at is not None
         Case.objects.filter(pk=case.pk).update(

@@ -35,12 +35,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from varna.audit.models import SecurityEvent
 from varna.audit.services import record_security_event
-from varna.cases.models import ActorDetails, Case, State
+from varna.cases.models import ActorDetails, Case, CaseEvent, State
 from varna.orgs import tree
 from varna.orgs.models import Unit, User
 from varna.records.models import (
@@ -315,20 +315,34 @@ def _destroy_reports(ids: list[int]) -> int:
     return len(ids)
 
 
+def _note_destroyed(case_ids: Iterable[int], what: Any) -> None:
+    """A line on each case's timeline, so that a handler who opens it knows where it went."""
+    at = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        note = str(what)
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case_id=case_id, at=at, kind=CaseEvent.Kind.DESTROYED, note=note)
+        for case_id in sorted(set(case_ids))
+    )
+
+
 def _destroy_actor_parts(ids: list[int]) -> int:
     actor_files = Attachment.objects.filter(report_id__in=ids, part=Attachment.Part.ACTOR)
     files = list(actor_files.values_list("file", flat=True))
     ActorDetails.objects.filter(case_id__in=ids).delete()
     actor_files.delete()
     _forget_files(files)
+    _note_destroyed(ids, _("the part about who did it"))
     return len(ids)
 
 
 def _destroy_attachments(ids: list[int]) -> int:
     rows = Attachment.objects.filter(pk__in=ids)
     files = list(rows.values_list("file", flat=True))
+    cases = list(rows.values_list("report_id", flat=True))
     rows.delete()
     _forget_files(files)
+    _note_destroyed(cases, _("attachments"))
     return len(ids)
 
 

@@ -35,9 +35,14 @@ SECRET = "Beskrivningen som aldrig får följa med en export"
 
 
 def events_of(unit: Unit, first: date, end: date, *, line_only: bool):
-    reports = Report.objects.filter(
-        tree.subtree_q(unit.path, "unit__path"), occurred_on__gte=first, occurred_on__lt=end
-    ).select_related("case", "unit")
+    """The events of unlawful influence (not those found to be lawful) in the subtree."""
+    reports = (
+        Report.objects.filter(
+            tree.subtree_q(unit.path, "unit__path"), occurred_on__gte=first, occurred_on__lt=end
+        )
+        .exclude(case__not_unlawful=True)
+        .select_related("case", "unit")
+    )
     if line_only:
         reports = reports.filter(route_to_security=False)
     return list(reports)

@@ -173,9 +173,23 @@ def test_administrator_pages_are_accessible(page, site):
         f"/admin/orgs/unit/{unit.pk}/change/",
         "/admin/orgs/rolegrant/add/",
         "/admin/audit/securityevent/",
+        # The record: the retention plan, its preview and one period's form, the extract search.
+        "/gallring/kommun/DEMO/",
+        "/gallring/kommun/DEMO/kommande/",
+        "/gallring/kommun/DEMO/regel/actor/",
+        "/registerutdrag/",
+        "/registerutdrag/?q=Lindqvist",
+        "/registerutdrag/?q=",
     ]:
         page.goto(site + path)
         assert_accessible(page)
+    # A period refused: the error summary and the field message, with what was typed kept.
+    page.goto(f"{site}/gallring/kommun/DEMO/regel/actor/")
+    page.locator("input[name=months]").fill("0")
+    page.locator("form:has(input[name=months]) button[type=submit]").click()
+    page.get_by_role("alert").first.wait_for()
+    page.wait_for_load_state()
+    assert_accessible(page)
 
 
 def test_session_warning_appears_before_timeout_and_keeps_the_session(page, site, settings):
@@ -231,6 +245,65 @@ def test_employee_reports_a_threat_on_a_phone_in_ten_interactions(page, site):
     assert person.interactions <= 10, person.interactions
     report = Report.objects.get(number=number)
     assert report.main_form == "threat" and report.reporter.username == "medarbetare"
+
+
+def photo_with_gps() -> bytes:
+    """A small JPEG whose EXIF says where it was taken (a home, say)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (59.0, 19.0, 48.0), 3: "E", 4: (18.0, 4.0, 12.0)}
+    buffer = BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_an_employee_completes_a_report_later_and_the_manager_sees_the_history(page, site):
+    from io import BytesIO
+
+    from PIL import Image
+
+    log_in(page, site, "medarbetare")
+    page.goto(f"{site}/rapportera/")
+    page.get_by_role("radio", name="Hot").check()
+    page.get_by_label("Beskriv vad som hände").fill("Han skrev att han vet var jag bor.")
+    page.get_by_role("button", name="Skicka rapporten").click()
+    page.wait_for_url("**/kvitto/")
+    number = page.locator(".receipt-number strong").inner_text()
+
+    # Later, from My reports: the actor and a screenshot.
+    page.get_by_role("link", name="Mina rapporter").first.click()
+    page.get_by_role("link", name=number).click()
+    page.get_by_role("link", name="Komplettera eller rätta rapporten").click()
+    assert_accessible(page)
+    page.get_by_label("Vem gjorde det?").select_option(label="Sökande eller klient")
+    page.get_by_label("Lägg till i beskrivningen").fill("Han skickade också en skärmbild.")
+    page.get_by_role("button", name="Spara ändringarna").click()
+    page.get_by_role("heading", name="Rapportens historik").wait_for()
+    page.locator("#attachment-file").set_input_files(
+        files=[{"name": "skärmbild.jpg", "mimeType": "image/jpeg", "buffer": photo_with_gps()}]
+    )
+    page.get_by_role("button", name="Lägg till filen").click()
+    page.get_by_role("link", name="skärmbild.jpg").wait_for()
+    assert_accessible(page)
+
+    # The manager reads the history and downloads the screenshot, without its GPS data.
+    page.context.clear_cookies()
+    log_in(page, site, "forste")
+    report = Report.objects.get(number=number)
+    page.goto(f"{site}/arenden/{report.code}/")
+    history = page.locator("section[aria-labelledby='history-title']")
+    assert "Sökande eller klient" in history.inner_text()
+    assert "Han skickade också en skärmbild." in page.content()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="skärmbild.jpg").click()
+    content = Path(download.value.path()).read_bytes()
+    image = Image.open(BytesIO(content))
+    assert image.size == (64, 48) and not image.getexif().get_ifd(0x8825)
+    assert "exif" not in image.info
+    assert_accessible(page)
 
 
 def test_a_lost_session_keeps_the_draft_until_the_person_logs_in_again(page, site):
@@ -465,6 +538,8 @@ def test_every_case_page_is_accessible(page, site, language):
         "/arenden/?unit=NOPE&sort=x",
         f"/arenden/{report.code}/",
         f"/arenden/{report.code}/utkast-polisanmalan/",
+        f"/rapporter/{report.code}/komplettera/",
+        f"/utlamnande/{report.code}/",
         "/begaran/",
         f"/begaran/{request.code}/",
         "/notiser/",

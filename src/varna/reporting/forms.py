@@ -38,6 +38,18 @@ def _checkboxes(choices: Any, label: Any, **kwargs: Any) -> forms.MultipleChoice
     )
 
 
+def keep_chosen_forms(cleaned: dict[str, Any]) -> None:
+    """The further forms without the main one, and only the kinds of the forms chosen: ticks
+    left in the groups of forms that were not chosen in the end do not count."""
+    main = cleaned.get("main_form")
+    if main:
+        cleaned["other_forms"] = [f for f in cleaned.get("other_forms", []) if f != main]
+        chosen = {main, *cleaned["other_forms"]}
+        cleaned["subforms"] = [
+            code for code in cleaned.get("subforms", []) if code.split(".")[0] in chosen
+        ]
+
+
 class ReportForm(forms.Form):
     """The report form. Only the form of event, the date, the unit and the description are
     required; everything else can be completed later by the reporter or the handler."""
@@ -174,13 +186,7 @@ class ReportForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         main = cleaned.get("main_form")
-        if main:
-            cleaned["other_forms"] = [f for f in cleaned.get("other_forms", []) if f != main]
-            # Ticks left in the groups of forms that were not chosen in the end do not count.
-            chosen = {main, *cleaned["other_forms"]}
-            cleaned["subforms"] = [
-                code for code in cleaned.get("subforms", []) if code.split(".")[0] in chosen
-            ]
+        keep_chosen_forms(cleaned)
         self._check_kia_type(cleaned)
         routed = main == Form.CORRUPTION and cleaned.get("route_to_security")
         if (
@@ -196,11 +202,7 @@ class ReportForm(forms.Form):
                     "whistleblowing channel."
                 ),
             )
-        consequences = cleaned.get("consequences") or []
-        if "none" in consequences and len(consequences) > 1:
-            self.add_error(
-                "consequences", _("“None” cannot be chosen together with a consequence.")
-            )
+        _check_consequences(self, cleaned)
         return cleaned
 
     def _check_kia_type(self, cleaned: dict[str, Any]) -> None:
@@ -324,12 +326,7 @@ class ReclassifyForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         main = cleaned.get("main_form")
-        if main:
-            cleaned["other_forms"] = [f for f in cleaned.get("other_forms", []) if f != main]
-            chosen = {main, *cleaned["other_forms"]}
-            cleaned["subforms"] = [
-                code for code in cleaned.get("subforms", []) if code.split(".")[0] in chosen
-            ]
+        keep_chosen_forms(cleaned)
         kia_type = cleaned.get("kia_type")
         if kia_type == KiaType.RISK and main in {Form.THREAT, Form.VIOLENCE}:
             self.add_error(

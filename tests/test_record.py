@@ -413,3 +413,30 @@ def test_a_reclassification_from_an_old_version_is_refused_and_keeps_the_form(ca
     assert "Ett dolt hot som jag inte vill skriva om." in html
     assert 'name="version" value="2"' in html
     assert Report.objects.get(pk=case.pk).main_form == "harassment"
+
+
+# Fidelity (issue 15, points 7 and 8) ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("decision", "employee_files"),
+    [("", False), ("employer_files", False), ("employee_with_help", True), ("no_report", False)],
+)
+def test_the_police_draft_is_worded_from_the_decision(cast, decision, employee_files):
+    case = new_case(cast, main_form="threat")
+    Case.objects.filter(pk=case.pk).update(police_decision=decision)
+    response = cast.client("forste").get(f"/arenden/{case.code}/utkast-polisanmalan/")
+    text = response.content.decode()
+    assert ("Medarbetaren gör anmälan som målsägande" in text) == employee_files
+    assert ("Arbetsgivaren står som anmälare" in text) == (not employee_files)
+    assert ("Med hjälp av arbetsgivaren" in text) == employee_files
+    assert ("att inte polisanmäla" in text) == (decision == "no_report")
+
+
+@pytest.mark.django_db
+def test_the_receipt_says_threats_are_often_crimes_and_count_either_way(cast):
+    case = new_case(cast, main_form="threat")
+    text = cast.client("medarbetare").get(f"/rapporter/{case.code}/kvitto/").content.decode()
+    assert "är ofta brott" in text and "vare sig det är ett brott eller inte" in text
+    assert "skadegörelse är brott." not in text

@@ -20,7 +20,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from varna.cases import access, forms, rules, selectors, services
 from varna.cases.access import COMMENTS, HANDLERS, SEES_ACTOR, SEES_CONTENT, SEES_SUPPORT, Capacity
-from varna.cases.models import ActorDetails, Case, Cause, Measure, State, Support
+from varna.cases.models import (
+    ActorDetails,
+    Case,
+    Cause,
+    Measure,
+    PoliceDecision,
+    State,
+    Support,
+)
 from varna.core.forms import show_refusal
 from varna.orgs import access as org_access
 from varna.orgs.access import Action
@@ -492,6 +500,9 @@ def police_draft(request: HttpRequest, code: str) -> HttpResponse:
         "employer": root.name if root else case.unit.name,
         "address": case.unit.workplace_address(),
         "handler": case.handler,
+        # Worded from the decision: the employer files, or the employee files with its help.
+        "employee_files": case.police_decision == PoliceDecision.EMPLOYEE_WITH_HELP,
+        "no_report": case.police_decision == PoliceDecision.NO_REPORT,
     }
     return render(request, "cases/police_draft.html", context)
 

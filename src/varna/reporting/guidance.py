@@ -81,9 +81,10 @@ def next_steps(report: Report) -> list[Step]:
         steps.append(
             Step(
                 _(
-                    "Threats, violence and damage are crimes. Your manager decides with you "
-                    "whether the employer files a police report, using the workplace address, "
-                    "never yours."
+                    "Threats, violence and damage are often crimes, and what happened counts "
+                    "as unlawful influence whether or not it is one. Your manager decides with "
+                    "you whether to report it to the police: the employer files the report, or "
+                    "helps you file it, using the workplace address, never yours."
                 ),
                 TOPICS["polisanmalan"],
             )

@@ -34,6 +34,7 @@ run: $(VENV)/.installed messages
 	VARNA_SECRET_KEY="$$(cat var/secret_key)" VARNA_DEMO=1 VARNA_HTTPS=0 \
 	    VARNA_DEMO_IDP_PORT=$(IDP_PORT) VARNA_OIDC_ISSUER=http://127.0.0.1:$(IDP_PORT) \
 	    VARNA_OIDC_CLIENT_ID=varna-demo VARNA_OIDC_CLIENT_SECRET=demo \
+	    VARNA_DPO_CONTACT="dataskyddsombud@demo.example, 0100-12 34 56" \
 	    scripts/serve $(HOST) $(PORT)
 
 node_modules/.installed: package.json package-lock.json

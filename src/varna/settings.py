@@ -242,6 +242,8 @@ VARNA_INVITATION_DAYS = int(os.environ.get("VARNA_INVITATION_DAYS", "7"))
 VARNA_PASSWORD_LOGIN = env_bool("VARNA_PASSWORD_LOGIN", default=True)
 # Who to contact when an identity matches nobody in Värna (shown on the refusal page).
 VARNA_SIGNIN_CONTACT = os.environ.get("VARNA_SIGNIN_CONTACT", "")
+# How to reach the municipality's data protection officer (shown on the privacy notice).
+VARNA_DPO_CONTACT = os.environ.get("VARNA_DPO_CONTACT", "")
 # Roles that read many people's data must use a second factor with a local password.
 VARNA_MFA_ROLES = env_list("VARNA_MFA_ROLES", "admin,hr,security,investigator,analyst,auditor")
 # How an identity from single sign-on is matched to a person imported from HR.

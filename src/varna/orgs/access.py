@@ -208,6 +208,12 @@ def is_root_administrator(user: AnyUser) -> bool:
     return any(len(path) == tree.SEGMENT for path in scope_paths(user, Action.ADMINISTER))
 
 
+def administers_installation(user: AnyUser) -> bool:
+    """Sets what belongs to the whole installation rather than to a municipality (the
+    retention of drafts and of the security log): the bootstrap account only."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
 def administered_people(user: AnyUser) -> models.QuerySet[User]:
     """People the user may edit: every employment and role they have lies inside the user's
     administered subtrees (so nobody can reach a person, and their password, from outside),

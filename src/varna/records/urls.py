@@ -1,6 +1,6 @@
 from django.urls import path
 
-from varna.records.views import attachments, extracts, retention
+from varna.records.views import attachments, extracts, privacy, retention
 
 app_name = "records"
 urlpatterns = [
@@ -36,4 +36,6 @@ urlpatterns = [
     path("registerutdrag/<str:username>/pdf/", extracts.extract_pdf, name="extract_pdf"),
     path("utlamnande/<str:code>/", extracts.records_copy, name="records_copy"),
     path("utlamnande/<str:code>/pdf/", extracts.records_copy_pdf, name="records_copy_pdf"),
+    # What happens to what a person reports (varna.records.views.privacy).
+    path("integritet/", privacy.privacy, name="privacy"),
 ]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from varna.reporting.models import Report
 from varna.reporting.taxonomy import Consequence, Form
@@ -59,9 +60,12 @@ def next_steps(report: Report) -> list[Step]:
         )
     steps.append(
         Step(
-            _(
+            ngettext(
                 "Your manager will contact you within %(days)s working day to talk about what "
-                "happened and what you need."
+                "happened and what you need.",
+                "Your manager will contact you within %(days)s working days to talk about what "
+                "happened and what you need.",
+                days,
             )
             % {"days": days},
             TOPICS["efter-en-handelse"],

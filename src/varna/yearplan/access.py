@@ -72,7 +72,7 @@ def may_administer_template(user: AnyUser, template: ActivityTemplate | None = N
     if not access.is_root_administrator(user):
         return False
     if template is None or template.municipality_id is None:
-        return template is None or bool(getattr(user, "is_superuser", False))
+        return template is None or access.administers_installation(user)
     return access.can(user, Action.ADMINISTER, template)
 
 

@@ -49,7 +49,7 @@ def _municipality(request: HttpRequest, code: str) -> Scope:
 
 
 def _installation(request: HttpRequest) -> Scope:
-    if not request.user.is_superuser:
+    if not access.administers_installation(request.user):
         raise Http404
     return Scope(None)
 
@@ -83,7 +83,8 @@ def _overview(request: HttpRequest, scope: Scope) -> HttpResponse:
         ],
         "batches": retention.recent_batches(scope.municipality),
         "preview_url": scope.url("_preview"),
-        "installation": request.user.is_superuser and scope.municipality is not None,
+        "installation": access.administers_installation(request.user)
+        and scope.municipality is not None,
     }
     return render(request, "records/retention_overview.html", context)
 

@@ -7,12 +7,13 @@ can be added without deciding who may reach it.
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from varna.accounts.models import GroupRole
 from varna.audit.models import SecurityEvent
@@ -72,7 +73,10 @@ def report_in(code: str, *, security: bool = False) -> Report:
     )
     if security:
         return candidates.filter(route_to_security=True).first() or _routed_copy(candidates.first())
-    return candidates.filter(route_to_security=False).exclude(main_form="corruption").first()
+    # Not a case given to the security coordinator for its nature (a threat to life): its
+    # access is the security route's, checked above.
+    line = candidates.filter(route_to_security=False).exclude(main_form="corruption")
+    return line.filter(case__assignments__isnull=True).first()
 
 
 def _routed_copy(report: Report) -> Report:
@@ -106,6 +110,14 @@ def request_in(code: str) -> SafetyRequest:
     return SafetyRequest.objects.create(
         unit=unit, requested_by=requester.user, demand="Larm i receptionen"
     )
+
+
+def late_request_in(code: str) -> SafetyRequest:
+    """A request in the unit whose answer is late: the step to Arbetsmiljöverket is open."""
+    request = request_in(code)
+    request.answer_due_on = timezone.localdate() - timedelta(days=1)
+    request.save(update_fields=["answer_due_on"])
+    return request
 
 
 def read_in(code: str) -> ReadLog:
@@ -218,6 +230,8 @@ CASE_READERS = REPORT_READERS | {"hr"}
 RISK_READERS = MANAGERS | {"skyddsombud"}
 # Who sees the year plan (compliance): managers, safety representatives, analysts, auditors.
 YEARPLAN_VIEWERS = MANAGERS | {"skyddsombud", "analytiker", "revisor"}
+# Who sees how well the year plan is kept (the share done on time): also HR and the committee.
+YEARPLAN_COMPLIANCE_VIEWERS = YEARPLAN_VIEWERS | {"hr", "namnd"}
 # Who has case work anywhere (the inbox): managers, safety representatives, HR, security.
 CASE_WORKERS = MANAGERS | {"skyddsombud", "hr", "sakerhet"}
 # Who follows up figures (small numbers hidden for all but managers and safety
@@ -384,7 +398,7 @@ MATRIX: dict[str, Route] = {
     ),
     "reporting:receipt": Route(readers(set()), kwargs=lambda code: {"code": report_in(code).code}),
     # Completing a sent report: its employee and its handlers (none of the cast made these).
-    "reporting:complete": Route(
+    "cases:complete_report": Route(
         readers(MANAGERS), kwargs=lambda code: {"code": report_in(code).code}
     ),
     "reporting:detail (security)": Route(
@@ -421,6 +435,11 @@ MATRIX: dict[str, Route] = {
     "cases:request_new": Route(anywhere({"skyddsombud"})),
     "cases:request": Route(
         readers(MANAGERS | {"skyddsombud"}), kwargs=lambda code: {"code": request_in(code).code}
+    ),
+    # The prefilled request to Arbetsmiljöverket: the request's readers, once it is late.
+    "cases:request_authority": Route(
+        readers(MANAGERS | {"skyddsombud"}),
+        kwargs=lambda code: {"code": late_request_in(code).code},
     ),
     # Attachments: the report's handlers add (without a file, the form comes back with a
     # message); each part is downloaded by those who see that part.
@@ -467,6 +486,12 @@ MATRIX: dict[str, Route] = {
     ),
     # The year plan: compliance for its viewers, marking done for the unit's managers only.
     "yearplan:overview": Route(anywhere(YEARPLAN_VIEWERS)),
+    "yearplan:compliance": Route(anywhere(YEARPLAN_COMPLIANCE_VIEWERS)),
+    "yearplan:compliance (other unit)": Route(
+        anywhere(YEARPLAN_COMPLIANCE_VIEWERS),
+        query={"enhet": "GRANN-EB"},
+        url_name="yearplan:compliance",
+    ),
     "yearplan:unit": Route(readers(YEARPLAN_VIEWERS), kwargs=lambda code: {"code": code}),
     "yearplan:activity": Route(
         readers(YEARPLAN_VIEWERS), kwargs=lambda code: {"code": activity_in(code)}
@@ -533,6 +558,7 @@ MATRIX: dict[str, Route] = {
         data={"months": "120", "basis": "Informationshanteringsplan, dnr 2026/14"},
         url_name="records:retention_period",
     ),
+    "records:privacy": Route(logged_in_only(200)),
     "records:retention_installation": Route(logged_in_only(404)),
     "records:retention_installation_preview": Route(logged_in_only(404)),
     "records:retention_installation_period": Route(

@@ -689,6 +689,7 @@ def test_every_year_plan_page_is_accessible(page, site, language):
         f"/arsplan/?enhet=DEMO-FSE&ar={date.today().year - 1}",
         "/arsplan/?enhet=NOPE&ar=abc",
         "/arsplan/enhet/DEMO-FSE1/",
+        "/arsplan/efterlevnad/",
         f"/arsplan/aktivitet/{activity.code}/",
         "/riskbedomning/",
         "/riskbedomning/enhet/DEMO-FSE1/",
@@ -708,6 +709,42 @@ def test_every_year_plan_page_is_accessible(page, site, language):
     page.context.clear_cookies()
     log_in(page, site, "analytiker")
     page.goto(f"{site}/arsplan/")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", [320, 375])
+def test_no_year_plan_page_scrolls_sideways_on_a_phone(page, site, width):
+    """WCAG 2.1 1.4.10: the overview, how well the plan is kept and a unit's plan reflow for
+    every role that sees them, whatever the filter (the tables become lists)."""
+    page.set_viewport_size({"width": width, "height": 800})
+    last_year = date.today().year - 1
+    pages = {
+        "forste": ["/arsplan/", "/arsplan/enhet/DEMO-FSE1A/"],
+        "enhetschef": ["/arsplan/", "/arsplan/enhet/DEMO-FSE1/", "/arsplan/efterlevnad/"],
+        "forvaltningschef": [
+            "/arsplan/",
+            f"/arsplan/?enhet=DEMO-FSE&ar={last_year}",
+            "/arsplan/?enhet=NOPE&ar=abc",
+            "/arsplan/efterlevnad/?enhet=DEMO-FSE",
+        ],
+        "skyddsombud": ["/arsplan/", "/arsplan/efterlevnad/"],
+        "analytiker": [
+            "/arsplan/?enhet=DEMO",
+            f"/arsplan/?ar={last_year}",
+            "/arsplan/efterlevnad/",
+        ],
+        "revisor": ["/arsplan/"],
+        "chef.grannby": ["/arsplan/"],
+        "hr": ["/arsplan/efterlevnad/", "/arsplan/efterlevnad/?enhet=DEMO-IFO"],
+        "namnd": ["/arsplan/efterlevnad/", f"/arsplan/efterlevnad/?enhet=DEMO-FSE&ar={last_year}"],
+    }
+    for username, paths in pages.items():
+        page.context.clear_cookies()
+        log_in(page, site, username)
+        for path in paths:
+            page.goto(site + path)
+            wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            assert not wide, f"{username} {path} scrolls sideways at {width} px"
     assert_accessible(page)
 
 

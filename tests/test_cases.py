@@ -649,7 +649,7 @@ def test_a_case_cannot_close_with_an_unanswered_safety_request(cast):
     request = services.request_measures(
         by=cast["skyddsombud"], unit=case.unit, case=case, demand="Larm i receptionen"
     )
-    refused(case, lambda: services.close(case, by=forste), text="request for measures")
+    refused(case, lambda: services.close(case, by=forste), text="safety representative's request")
     services.answer_request(
         request, by=forste, decision=SafetyRequest.Decision.ACCEPTED, answer="Larm beställt"
     )
@@ -993,7 +993,7 @@ def test_a_case_sent_to_security_cannot_be_handed_to_the_line_manager(cast):
 
 
 @pytest.mark.django_db
-def test_an_unanswered_safety_request_is_overdue_at_once_until_answered(cast):
+def test_an_unconfirmed_safety_request_is_overdue_at_once_until_answered(cast):
     forste, rep = cast["forste"], cast["skyddsombud"]
     case = advance(open_case(cast), State.ACKNOWLEDGED, by=forste)
     assert fresh(case).next_due_at is None
@@ -1025,7 +1025,7 @@ def test_an_unanswered_safety_request_is_overdue_at_once_until_answered(cast):
     assert (event.kind, event.actor, event.note) == (
         Kind.REQUEST,
         rep,
-        "Överfallslarm i besöksrummen",
+        f"{request.get_kind_display()}: Överfallslarm i besöksrummen",
     )
     [reminder] = Reminder.objects.filter(request=request)
     # The managers are told at once; the reminder follows if it stays unanswered.

@@ -46,7 +46,8 @@ def test_every_demo_report_has_exactly_one_case_with_the_reports_fields():
             "pk", "unit_id", "main_form", "security_routed", "opened_at"
         )
     }
-    assert len(reports) > 1900
+    # The demo's volume is a real municipality's (varna.reporting.demo): some 560 events.
+    assert len(reports) > 500
     assert not Report.objects.filter(case__isnull=True).exists()
     assert len(cases) == len(reports)
     for pk, unit, form, security, submitted in reports:
@@ -129,7 +130,7 @@ def test_next_due_of_open_cases_is_what_refresh_due_computes():
 
 def test_closed_cases_could_be_closed_and_have_a_police_decision():
     closed = Case.objects.filter(state=State.CLOSED)
-    assert closed.count() > 1000
+    assert closed.count() > 400
     # What `services.closing_problems` asks, for every closed case at once (three queries per
     # case would take most of this file's time) ...
     assert not closed.filter(police_decision="").exists()
@@ -153,7 +154,7 @@ def test_closed_cases_could_be_closed_and_have_a_police_decision():
         .distinct()
     )
     chosen = set(list(special)[::4]) | set(closed.values_list("pk", flat=True)[::10])
-    assert len(chosen) > 200
+    assert len(chosen) > 60
     for case in closed.filter(pk__in=chosen):
         assert services.closing_problems(case) == [], case.pk
 
@@ -167,7 +168,7 @@ def test_old_cases_are_closed_and_recent_ones_spread_over_the_workflow():
 
     recent = Counter(case.state for case in cases if _age(case, today) <= 30)
     total = sum(recent.values())
-    assert total > 50
+    assert total > 15
     assert len([state for state, count in recent.items() if count >= total * 0.05]) >= 4
     assert max(recent.values()) < total * 0.6
     assert recent[State.RECEIVED] and recent[State.CLOSED] < total / 2

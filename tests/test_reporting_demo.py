@@ -1,4 +1,4 @@
-"""The demo events: about 2,000 believable reports in Demo kommun, numbered like real ones."""
+"""The demo events: about 560 believable reports in Demo kommun, numbered like real ones."""
 
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -21,8 +21,8 @@ def events(cast):
     return Report.objects.filter(unit__code__startswith="DEMO")
 
 
-def test_demo_adds_about_two_thousand_reports_to_demo_kommun_and_a_few_to_grannby(events):
-    assert 1900 <= events.count() <= 2100
+def test_demo_adds_about_560_reports_to_demo_kommun_and_a_few_to_grannby(events):
+    assert 500 <= events.count() <= 620
     assert 0 < Report.objects.filter(unit__code__startswith="GRANN").count() < 100
 
 

@@ -45,6 +45,11 @@ def draft(cast):
     return assessment
 
 
+def took_part(assessment, cast):
+    """The unit's safety representative confirms taking part, as approval needs."""
+    services.respond(assessment, by=cast["skyddsombud"], response=Assessment.Response.CONFIRMED)
+
+
 def measure_data(owner, due_on=None, **extra):
     return {"what": "Larm i receptionen", "owner": owner, "due_on": due_on or TODAY} | extra
 
@@ -132,6 +137,7 @@ def test_approval_needs_risks_and_a_measure_for_every_high_risk(cast):
     ):
         services.approve(assessment, by=manager)
     services.add_measure(assessment, by=manager, data=measure_data(manager, risk=high))
+    took_part(assessment, cast)
     services.approve(assessment, by=manager)
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.APPROVED
@@ -148,6 +154,7 @@ def test_a_new_assessment_supersedes_the_old_which_stays_readable(draft, cast):
     manager = cast["enhetschef"]
     old = selectors.governing(cast.unit("DEMO-FSE1"))
     assert old is not None
+    took_part(draft, cast)
     services.approve(draft, by=manager)
     old.refresh_from_db()
     assert old.status == Assessment.Status.SUPERSEDED
@@ -163,6 +170,7 @@ def test_a_new_assessment_supersedes_the_old_which_stays_readable(draft, cast):
 
 def test_an_approved_assessment_cannot_be_changed_but_its_plan_goes_on(draft, cast):
     manager = cast["enhetschef"]
+    took_part(draft, cast)
     services.approve(draft, by=manager)
     with pytest.raises(ValidationError):
         services.add_risk(draft, by=manager, data=reception())

@@ -48,7 +48,10 @@ def activity_of(tpl: ActivityTemplate, code: str, month: int = 1) -> Activity:
 
 def approved_assessment(cast, code: str, by: str, assessed_on: date) -> Assessment:
     assessment = risk_services.start_assessment(
-        unit=cast.unit(code), by=cast[by], assessed_on=assessed_on
+        unit=cast.unit(code),
+        by=cast[by],
+        assessed_on=assessed_on,
+        participants=[(cast["skyddsombud"], "safety_rep")],
     )
     risk_services.add_risk(
         assessment,

@@ -1,6 +1,7 @@
 from allauth.account.forms import LoginForm as AllauthLoginForm
-from django import forms
 from django.contrib.auth.forms import SetPasswordForm
+
+from varna.core import forms as base
 
 
 class LoginForm(AllauthLoginForm):
@@ -23,5 +24,5 @@ class InvitationPasswordForm(SetPasswordForm):
         self.fields["new_password2"].widget.attrs["autocomplete"] = "new-password"
 
 
-class EmptyForm(forms.Form):
+class EmptyForm(base.Form):
     pass

@@ -22,7 +22,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("Case handling")
 
     def ready(self) -> None:
-        from varna.cases import access, receivers  # noqa: F401  (registers models and hooks)
+        from varna.cases import access, receivers, selectors  # noqa: F401  (registers models and hooks)
+        from varna.reporting.selectors import register_case_parts
+
+        register_case_parts(selectors.report_page_parts)
 
         compile_templates(PAGE_TEMPLATES)
 

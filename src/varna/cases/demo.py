@@ -288,7 +288,7 @@ class _Out:
     supports: list[Support] = field(default_factory=list)
     actors: list[ActorDetails] = field(default_factory=list)
     reminders: list[Reminder] = field(default_factory=list)
-    # (case, created) of unanswered requests for measures: a deadline at once.
+    # (case, created) of unanswered requests whose receipt is not confirmed: due at once.
     requests: list[tuple[int, datetime]] = field(default_factory=list)
     notice_due: dict[int, datetime] = field(default_factory=dict)
 
@@ -414,6 +414,8 @@ def _next_due(out: _Out) -> list[Case]:
             due.append(case.acknowledge_due_at)
         if case.notice_pending and case.notice_due_at:
             due.append(case.notice_due_at)
+        if case.injury_report_pending and case.injury_report_due_at:
+            due.append(case.injury_report_due_at)
     for measure in out.measures:
         if measure.is_open and measure.case_id in deadlines:
             deadlines[measure.case_id].append(rules.end_of_day(measure.due_on))
@@ -563,6 +565,8 @@ def _handle(
         notice_due_at=rules.end_of_day(_day(opened)) if reasons else None,
         injury=rules.has_injury(report),
     )
+    if case.injury:
+        case.injury_report_due_at = rules.injury_report_due(opened)
     out.cases.append(case)
     if reasons:
         assert case.notice_due_at is not None
@@ -686,7 +690,7 @@ def _play(ctx: _Ctx, handler: User, *, in_progress: bool) -> None:
     case.follow_up_note = note
 
     closed = _later(rng, max(followed, ctx.last), 0, 7)
-    if not ctx.can(State.CLOSED, closed):
+    if not ctx.can(State.CLOSED, closed) or case.injury_report_pending:
         return
     outcome = rng.choice(OUTCOMES)
     out.move(case, handler, State.CLOSED, Kind.CLOSED, closed, outcome)
@@ -1061,18 +1065,24 @@ def _safety_requests(rng: random.Random, out: _Out, people: _People, now: dateti
             answered = asked + timedelta(hours=2)
         nearest = people.levels(closed.unit, Role.MANAGER)
         answerer = nearest[0][0] if nearest else closed.handler
+        confirmed = asked + timedelta(minutes=20)
         request = SafetyRequest.objects.create(
             unit=closed.unit,
             case=closed,
             requested_by=rep,
             demand=ANSWERED_DEMAND,
+            answer_due_on=rules.request_answer_due(asked),
+            confirmed_at=confirmed,
+            confirmed_by=answerer,
             answer=ANSWER,
             decision=SafetyRequest.Decision.PARTLY,
             answered_on=_day(answered),
             answered_by=answerer,
         )
         SafetyRequest.objects.filter(pk=request.pk).update(created_at=asked, updated_at=answered)
-        out.event(closed, rep, Kind.REQUEST, asked, note=ANSWERED_DEMAND)
+        label = _label(SafetyRequest.Kind, request.kind)
+        out.event(closed, rep, Kind.REQUEST, asked, note=f"{label}: {ANSWERED_DEMAND}")
+        out.event(closed, answerer, Kind.REQUEST_CONFIRMED, confirmed, note=label)
         out.event(closed, answerer, Kind.REQUEST_ANSWERED, answered, note=ANSWER)
 
     unit = Unit.objects.filter(code="DEMO-FSE1A").first()
@@ -1084,12 +1094,17 @@ def _safety_requests(rng: random.Random, out: _Out, people: _People, now: dateti
         earliest = max(earliest, waiting.acknowledged_at + timedelta(minutes=30))
     asked = _between(rng, earliest, now - timedelta(hours=1))
     request = SafetyRequest.objects.create(
-        unit=unit, case=waiting, requested_by=rep, demand=OPEN_DEMAND
+        unit=unit,
+        case=waiting,
+        requested_by=rep,
+        demand=OPEN_DEMAND,
+        answer_due_on=rules.request_answer_due(asked),
     )
     SafetyRequest.objects.filter(pk=request.pk).update(created_at=asked, updated_at=asked)
     request.created_at = asked
     if waiting is not None:
-        out.event(waiting, rep, Kind.REQUEST, asked, note=OPEN_DEMAND)
+        label = _label(SafetyRequest.Kind, request.kind)
+        out.event(waiting, rep, Kind.REQUEST, asked, note=f"{label}: {OPEN_DEMAND}")
         out.requests.append((waiting.pk, asked))
     out.reminders.append(Reminder(kind=Reminder.Kind.SAFETY_REQUEST, due_at=asked, request=request))
 
@@ -1128,6 +1143,12 @@ def _reminders(out: _Out) -> None:
         if case.notice_pending:
             out.reminders.append(
                 Reminder(kind=Reminder.Kind.NOTICE, due_at=out.notice_due[case.pk], case=case)
+            )
+        if case.injury_report_pending and case.injury_report_due_at:
+            out.reminders.append(
+                Reminder(
+                    kind=Reminder.Kind.INJURY_REPORT, due_at=case.injury_report_due_at, case=case
+                )
             )
     for measure in out.measures:
         if measure.is_open and measure.case.state != State.CLOSED:

@@ -22,6 +22,7 @@ from varna.cases.models import (
     SafetyRequest,
     Support,
 )
+from varna.core import forms as base
 from varna.orgs import access, tree
 from varna.orgs.access import Action
 from varna.orgs.models import Role, Unit, User
@@ -40,7 +41,7 @@ def _today() -> date:
     return timezone.localdate()
 
 
-class NoteForm(forms.Form):
+class NoteForm(base.Form):
     """A step that takes an optional note (contacting the employee)."""
 
     note = forms.CharField(
@@ -51,7 +52,7 @@ class NoteForm(forms.Form):
     )
 
 
-class RequiredTextForm(forms.Form):
+class RequiredTextForm(base.Form):
     text = forms.CharField(max_length=5000, widget=forms.Textarea(attrs=TEXT))
 
     def __init__(self, *args: Any, label: str, help_text: str = "", **kwargs: Any) -> None:
@@ -66,7 +67,7 @@ class OptionalTextForm(RequiredTextForm):
         self.fields["text"].required = False
 
 
-class InvestigationForm(forms.ModelForm[Case]):
+class InvestigationForm(base.ModelForm[Case]):
     causes = forms.MultipleChoiceField(
         label=_("Why it could happen"),
         choices=Cause.choices,
@@ -119,7 +120,8 @@ def measure_owners(case: Case) -> QuerySet[User]:
     )
 
 
-class MeasureForm(forms.ModelForm[Measure]):
+class MeasureForm(base.ModelForm[Measure]):
+    dates_from_today = ("due_on",)
     owner = PersonChoiceField(label=_("Responsible"), queryset=User.objects.none())
 
     class Meta:
@@ -145,7 +147,7 @@ class MeasureForm(forms.ModelForm[Measure]):
         return due_on
 
 
-class MeasureUpdateForm(forms.Form):
+class MeasureUpdateForm(base.Form):
     item = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(label=_("Status"), choices=Measure.Status.choices)
     due_on = forms.DateField(label=_("Due date"), widget=DATE)
@@ -157,7 +159,7 @@ class MeasureUpdateForm(forms.Form):
     )
 
 
-class DecideForm(forms.Form):
+class DecideForm(base.Form):
     no_measures_reason = forms.CharField(
         label=_("If no measures are needed: why"),
         required=False,
@@ -166,7 +168,8 @@ class DecideForm(forms.Form):
     )
 
 
-class PoliceForm(forms.ModelForm[Case]):
+class PoliceForm(base.ModelForm[Case]):
+    dates_up_to_today = ("police_filed_on",)
     police_decision = forms.ChoiceField(
         label=_("Decision"), choices=PoliceDecision.choices, widget=forms.RadioSelect
     )
@@ -189,7 +192,7 @@ class PoliceForm(forms.ModelForm[Case]):
         }
 
 
-class SeriousForm(forms.Form):
+class SeriousForm(base.Form):
     reasons = forms.MultipleChoiceField(
         label=_("Why the event may be serious"),
         choices=rules.Serious.choices,
@@ -197,7 +200,8 @@ class SeriousForm(forms.Form):
     )
 
 
-class NoticeForm(forms.Form):
+class NoticeForm(base.Form):
+    dates_up_to_today = ("sent_at",)
     sent_at = forms.DateTimeField(
         label=_("Sent"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -207,14 +211,28 @@ class NoticeForm(forms.Form):
     )
 
 
-class InsuranceForm(forms.ModelForm[Case]):
+class InsuranceForm(base.ModelForm[Case]):
+    dates_up_to_today = ("injury_report_on", "afa_informed_on")
+
     class Meta:
         model = Case
-        fields = ["injury_report_on", "afa_informed_on"]
-        widgets = {"injury_report_on": DATE, "afa_informed_on": DATE}
+        fields = ["injury_report_on", "no_injury_report_reason", "afa_informed_on"]
+        widgets = {
+            "injury_report_on": DATE,
+            "afa_informed_on": DATE,
+            "no_injury_report_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"injury_report_on": _("Work-injury report made on")}
+        help_texts = {
+            "no_injury_report_reason": _(
+                "Only if no report is needed, for example because nobody was injured after all."
+            )
+        }
 
 
-class SupportOfferForm(forms.ModelForm[Support]):
+class SupportOfferForm(base.ModelForm[Support]):
+    dates_up_to_today = ("offered_on",)
+
     class Meta:
         model = Support
         fields = ["kind", "offered_on", "note"]
@@ -227,14 +245,15 @@ class SupportOfferForm(forms.ModelForm[Support]):
         return offered_on
 
 
-class SupportUpdateForm(forms.Form):
+class SupportUpdateForm(base.Form):
+    dates_up_to_today = ("given_on", "followed_up_on")
     item = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(label=_("Status"), choices=Support.Status.choices)
     given_on = forms.DateField(label=_("Given on"), required=False, widget=DATE)
     followed_up_on = forms.DateField(label=_("Follow-up contact made"), required=False, widget=DATE)
 
 
-class ActorForm(forms.ModelForm[ActorDetails]):
+class ActorForm(base.ModelForm[ActorDetails]):
     class Meta:
         model = ActorDetails
         fields = ["name", "client_reference", "description", "threat_wording", "earlier_events"]
@@ -244,7 +263,7 @@ class ActorForm(forms.ModelForm[ActorDetails]):
         }
 
 
-class PersonForm(forms.Form):
+class PersonForm(base.Form):
     user = PersonChoiceField(label=_("Person"), queryset=User.objects.none())
 
     def __init__(self, *args: Any, people: QuerySet[User], label: Any, **kwargs: Any) -> None:
@@ -253,37 +272,92 @@ class PersonForm(forms.Form):
         self.fields["user"].label = label
 
 
-class SafetyRequestForm(forms.ModelForm[SafetyRequest]):
+REQUEST_KIND_HELP = _(
+    "Measures for a better work environment, or an investigation of a particular risk or "
+    "problem (AML 6 kap. 6 a §)."
+)
+DEMAND_HELP = _(
+    "The employer must confirm your request in writing at once and answer it without delay."
+)
+ANSWER_DUE_HELP = _(
+    "If the answer is late or a refusal, you can ask Arbetsmiljöverket to step in; Värna "
+    "prepares that request for you."
+)
+
+
+def _answer_due_initial() -> date:
+    return rules.request_answer_due(timezone.now())
+
+
+def _clean_answer_due_on(value: date) -> date:
+    if value < _today():
+        raise forms.ValidationError(_("The date cannot be in the past."))
+    return value
+
+
+class SafetyRequestForm(base.ModelForm[SafetyRequest]):
+    dates_from_today = ("answer_due_on",)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    answer_due_on = forms.DateField(
+        label=_("Answer wanted by"), widget=DATE, help_text=ANSWER_DUE_HELP
+    )
 
     class Meta:
         model = SafetyRequest
-        fields = ["unit", "demand"]
-        widgets = {"demand": forms.Textarea(attrs={"rows": 5})}
-        help_texts = {
-            "demand": _(
-                "Which measures you request and why. The employer must answer in writing "
-                "without delay (AML 6 kap. 6 a §)."
-            )
-        }
+        fields = ["unit", "kind", "demand", "answer_due_on"]
+        widgets = {"kind": forms.RadioSelect, "demand": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {"kind": REQUEST_KIND_HELP, "demand": DEMAND_HELP}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = access.units_for(  # type: ignore[attr-defined]
             user, Action.REQUEST_MEASURES
         ).active_on(_today())
+        self.fields["answer_due_on"].initial = _answer_due_initial()
+
+    def clean_answer_due_on(self) -> date:
+        return _clean_answer_due_on(self.cleaned_data["answer_due_on"])
 
 
-class CaseRequestForm(forms.Form):
+class CaseRequestForm(base.Form):
+    dates_from_today = ("answer_due_on",)
+    kind = forms.ChoiceField(
+        label=_("What is requested"),
+        choices=SafetyRequest.Kind.choices,
+        initial=SafetyRequest.Kind.MEASURES,
+        widget=forms.RadioSelect,
+        help_text=REQUEST_KIND_HELP,
+    )
     demand = forms.CharField(
-        label=_("Measures requested"),
+        label=_("What is requested and why"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("The employer must answer in writing without delay (AML 6 kap. 6 a §)."),
+        help_text=DEMAND_HELP,
+    )
+    answer_due_on = forms.DateField(
+        label=_("Answer wanted by"), widget=DATE, help_text=ANSWER_DUE_HELP
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answer_due_on"].initial = _answer_due_initial()
 
-class AnswerForm(forms.ModelForm[SafetyRequest]):
+    def clean_answer_due_on(self) -> date:
+        return _clean_answer_due_on(self.cleaned_data["answer_due_on"])
+
+
+class AuthorityForm(base.Form):
+    """The safety representative records that they sent the request to Arbetsmiljöverket."""
+
+    dates_up_to_today = ("sent_on",)
+    sent_on = forms.DateField(label=_("Sent to Arbetsmiljöverket on"), widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sent_on"].initial = _today()
+
+
+class AnswerForm(base.ModelForm[SafetyRequest]):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=SafetyRequest.Decision.choices, widget=forms.RadioSelect
     )
@@ -298,7 +372,7 @@ class AnswerForm(forms.ModelForm[SafetyRequest]):
         self.fields["answer"].required = True
 
 
-class InboxForm(forms.Form):
+class InboxForm(base.Form):
     """The inbox's filters, read from the URL so a view can be shared; bad values fall back."""
 
     view = forms.ChoiceField(label=_("Show"), required=False, choices=[])

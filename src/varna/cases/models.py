@@ -5,6 +5,8 @@ timeline in the same transaction. The personal data about the actor lives in its
 (`ActorDetails`) so that narrower access to it is a matter of not joining it.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -165,8 +167,16 @@ class Case(TimeStampedModel):
         _("why no notice is needed"), max_length=TEXT_MAX, blank=True
     )
     injury = models.BooleanField(_("someone was injured"), default=False)
+    # Once an injury is recorded, the work-injury report to Försäkringskassan is due
+    # (rules.injury_report_due); the case closes only with it made or found not needed.
+    injury_report_due_at = models.DateTimeField(
+        _("work-injury report to Försäkringskassan due"), null=True, blank=True
+    )
     injury_report_on = models.DateField(
         _("work-injury report to Försäkringskassan"), null=True, blank=True
+    )
+    no_injury_report_reason = models.TextField(
+        _("why no work-injury report is needed"), max_length=TEXT_MAX, blank=True
     )
     afa_informed_on = models.DateField(
         _("employee told about AFA insurance"), null=True, blank=True
@@ -225,6 +235,12 @@ class Case(TimeStampedModel):
     def notice_pending(self) -> bool:
         return self.is_serious and self.notice_sent_at is None and not self.not_serious_reason
 
+    @property
+    def injury_report_pending(self) -> bool:
+        """An injury is recorded and the report to Försäkringskassan is neither made nor found
+        not needed."""
+        return self.injury and self.injury_report_on is None and not self.no_injury_report_reason
+
 
 class CaseEvent(models.Model):
     """One line of the case's timeline: who did what, when. Rows are only ever added."""
@@ -251,8 +267,13 @@ class CaseEvent(models.Model):
         COMMENT = "comment", _("Comment")
         ASSIGNED = "assigned", _("Assigned")
         HANDLER = "handler", _("Handler changed")
-        REQUEST = "request", _("Request for measures from the safety representative")
-        REQUEST_ANSWERED = "request_answered", _("Request for measures answered")
+        REQUEST = "request", _("Request from the safety representative")
+        REQUEST_CONFIRMED = "request_confirmed", _("Receipt of the request confirmed in writing")
+        REQUEST_ANSWERED = "request_answered", _("Request from the safety representative answered")
+        REQUEST_TO_AUTHORITY = (
+            "request_to_authority",
+            _("The safety representative turned to Arbetsmiljöverket"),
+        )
         REPORT_COMPLETED = "report_completed", _("The employee added to the report")
         REPORT_CORRECTED = "report_corrected", _("The report was completed or corrected")
         RECLASSIFIED = "reclassified", _("Reclassified")
@@ -423,17 +444,28 @@ class Assignment(TimeStampedModel):
 
 
 class SafetyRequest(TimeStampedModel):
-    """A safety representative's formal request for measures (AML 6 kap. 6 a §).
+    """A safety representative's formal request for measures or for an investigation
+    (AML 6 kap. 6 a §).
 
-    The employer must answer in writing without delay: unanswered, it is overdue at once.
+    The employer must confirm its receipt in writing at once (unconfirmed, it is overdue at
+    once) and answer without delay, by the date the safety representative asked for. Left
+    unanswered past that date, or refused, the safety representative can ask Arbetsmiljöverket
+    to step in; that they did is recorded here too.
     """
 
+    class Kind(models.TextChoices):
+        MEASURES = "measures", _("Request for measures")
+        INVESTIGATION = "investigation", _("Request for an investigation")
+
     class Decision(models.TextChoices):
-        ACCEPTED = "accepted", _("The measures will be taken")
+        ACCEPTED = "accepted", _("Accepted in full")
         PARTLY = "partly", _("Partly accepted")
         REJECTED = "rejected", _("Rejected")
 
     code = models.CharField(max_length=24, unique=True, default=new_code, editable=False)
+    kind = models.CharField(
+        _("what is requested"), max_length=16, choices=Kind.choices, default=Kind.MEASURES
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="safety_requests")
     case = models.ForeignKey(
         Case, null=True, blank=True, on_delete=models.CASCADE, related_name="safety_requests"
@@ -441,12 +473,31 @@ class SafetyRequest(TimeStampedModel):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="safety_requests"
     )
-    demand = models.TextField(_("measures requested"), max_length=TEXT_MAX)
+    demand = models.TextField(_("what is requested and why"), max_length=TEXT_MAX)
+    answer_due_on = models.DateField(_("answer wanted by"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("receipt confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("receipt confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     answer = models.TextField(_("the employer's written answer"), max_length=TEXT_MAX, blank=True)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    authority_sent_on = models.DateField(_("sent to Arbetsmiljöverket on"), null=True, blank=True)
+    authority_sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent to Arbetsmiljöverket by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -465,6 +516,26 @@ class SafetyRequest(TimeStampedModel):
     @property
     def is_answered(self) -> bool:
         return self.answered_on is not None
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    def is_late(self, today: date) -> bool:
+        """Unanswered past the date the safety representative asked for the answer by."""
+        return (
+            not self.is_answered and self.answer_due_on is not None and self.answer_due_on < today
+        )
+
+    @property
+    def is_refused(self) -> bool:
+        """Answered, but not with all that was asked for."""
+        return self.decision in {self.Decision.REJECTED, self.Decision.PARTLY}
+
+    def may_go_to_authority(self, today: date) -> bool:
+        """Whether the safety representative can now ask Arbetsmiljöverket to step in
+        (AML 6 kap. 6 a §): the answer is late or a refusal."""
+        return self.is_late(today) or self.is_refused
 
 
 class Reminder(models.Model):

@@ -63,6 +63,8 @@ def _still_due(reminder: Reminder) -> bool:
             return case is not None and case.state == State.RECEIVED
         case Reminder.Kind.NOTICE:
             return case is not None and case.notice_pending
+        case Reminder.Kind.INJURY_REPORT:
+            return case is not None and case.injury_report_pending and case.state != State.CLOSED
         case Reminder.Kind.MEASURE:
             measure = reminder.measure
             return measure is not None and measure.is_open and measure.case.state != State.CLOSED

@@ -87,6 +87,27 @@ def acknowledge_due(opened_at: datetime) -> datetime:
     return add_working_days(opened_at, settings.VARNA_ACKNOWLEDGE_WORKING_DAYS)
 
 
+# The employer reports a work injury to Försäkringskassan at once (socialförsäkringsbalken
+# 42 kap.); a working day leaves time to fill it in with the injured person and the safety
+# representative, who sign it with the employer.
+INJURY_REPORT_WORKING_DAYS = 1
+
+
+def injury_report_due(recorded_at: datetime) -> datetime:
+    """When the work-injury report is due, counted from when the injury was recorded."""
+    return add_working_days(recorded_at, INJURY_REPORT_WORKING_DAYS)
+
+
+# The law asks for the answer to a safety representative's request "without delay"; the
+# safety representative sets the date, and this many working days is what the form suggests.
+REQUEST_ANSWER_WORKING_DAYS = 10
+
+
+def request_answer_due(made_at: datetime) -> date:
+    """The date suggested for the employer's answer to a request made at `made_at`."""
+    return add_working_days(made_at, REQUEST_ANSWER_WORKING_DAYS).date()
+
+
 def escalation_due(reminded_at: datetime) -> datetime:
     """When an unmet deadline goes one level further up the tree: early on the working day
     `VARNA_ESCALATION_WORKING_DAYS` after the reminder, so that day's digest carries it."""

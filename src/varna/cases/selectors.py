@@ -6,17 +6,19 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from varna.cases.access import SEES_ACTOR, SEES_CONTENT, Capacity, visible_cases
+from varna.cases.access import SEES_ACTOR, SEES_CONTENT, Capacity, capacity, visible_cases
 from varna.cases.models import OPEN_STATES, Case, CaseEvent, Measure, State
 from varna.orgs import tree
 from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
-from varna.reporting.models import Attachment, ReadLog
+from varna.reporting import access as report_access
+from varna.reporting.models import Attachment, ReadLog, Report
+from varna.reporting.selectors import NO_CASE_PARTS
 from varna.reporting.taxonomy import Form
 
 # The workflow's order, for sorting by status.
@@ -24,11 +26,14 @@ STATE_ORDER = models.Case(
     *[models.When(state=state, then=models.Value(index)) for index, state in enumerate(State)],
     output_field=models.IntegerField(),
 )
+# The earliest deadline first (the overdue ones), cases without a deadline last: said outright,
+# since SQLite puts NULLs first and PostgreSQL last (which its index on next_due_at keeps).
+DUE_FIRST = F("next_due_at").asc(nulls_last=True)
 SORTS: dict[str, tuple[Any, ...]] = {
-    "due": ("next_due_at", "-opened_at"),
+    "due": (DUE_FIRST, "-opened_at"),
     "-opened": ("-opened_at",),
     "opened": ("opened_at",),
-    "state": (STATE_ORDER, "next_due_at"),
+    "state": (STATE_ORDER, DUE_FIRST),
 }
 PAGE_SIZE = 25
 # Counting stops here: "more than 10,000 cases" says enough, and an exact count of 100,000
@@ -196,6 +201,25 @@ def employee_view(case: Case) -> dict[str, object]:
         "steps": case.events.filter(for_employee=True),
         "measures": case.measures.filter(scope=Measure.Scope.INDIVIDUAL).select_related("owner"),
         "supports": case.supports.all(),
+    }
+
+
+def report_page_parts(user: AnyUser, report: Report) -> dict[str, object]:
+    """What the report page (varna.reporting) shows of the report's case to `user`: the status
+    to the employee, the steps and measures to the person it happened to (a colleague who
+    reported on their behalf sees the status only), a way into the case for those who open
+    it, whether the report can still be completed (the form's promise: while the case is
+    open), and why it was closed as not unlawful influence."""
+    case = Case.objects.filter(report=report).prefetch_related("assignments").first()
+    if case is None:
+        return dict(NO_CASE_PARTS)
+    own = report_access.is_own(user, report)
+    return {
+        "progress": employee_view(case) if user.pk == report.affected_id else None,
+        "case_state": case.get_state_display() if own else "",
+        "opens_case": capacity(user, case) is not None,
+        "may_complete": own and case.state != State.CLOSED,
+        "not_unlawful": case.not_unlawful_reason if own and case.not_unlawful else "",
     }
 
 

@@ -123,6 +123,8 @@ def refresh_due(case: Case) -> None:
         deadlines.append(case.acknowledge_due_at)
     if case.notice_pending and case.notice_due_at:
         deadlines.append(case.notice_due_at)
+    if case.injury_report_pending and case.injury_report_due_at:
+        deadlines.append(case.injury_report_due_at)
     if case.state != State.CLOSED:
         first_measure = (
             case.measures.filter(status__in=[Measure.Status.PLANNED, Measure.Status.IN_PROGRESS])
@@ -140,14 +142,14 @@ def refresh_due(case: Case) -> None:
         )
         if first_follow_up:
             deadlines.append(rules.end_of_day(first_follow_up))
-    request_at = (
-        case.safety_requests.filter(answered_on=None)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if request_at:
-        deadlines.append(request_at)
+    # A request's receipt is due at once; once confirmed, its answer by the date asked for.
+    for made_at, confirmed_at, answer_due_on in case.safety_requests.filter(
+        answered_on=None
+    ).values_list("created_at", "confirmed_at", "answer_due_on"):
+        if confirmed_at is None or answer_due_on is None:
+            deadlines.append(made_at)
+        else:
+            deadlines.append(rules.end_of_day(answer_due_on))
     case.next_due_at = min(deadlines) if deadlines else None
 
 
@@ -182,12 +184,16 @@ def open_case(report: Report) -> Case:
         notice_due_at=rules.end_of_day(timezone.localdate(opened)) if reasons else None,
         injury=rules.has_injury(report),
     )
+    if case.injury:
+        case.injury_report_due_at = rules.injury_report_due(opened)
     refresh_due(case)
     case.save(force_insert=True)
     _event(case, report.reporter, Kind.OPENED, opened, for_employee=True, to_state=State.RECEIVED)
     _remind(Reminder.Kind.ACKNOWLEDGE, case.acknowledge_due_at, case=case)
     if reasons:
         _remind_notice(case, opened)
+    if case.injury_report_due_at is not None:
+        _remind(Reminder.Kind.INJURY_REPORT, case.injury_report_due_at, case=case)
     if SECURITY_REASONS & set(reasons):
         _assign_security(case, opened)
     return case
@@ -300,8 +306,12 @@ def closing_problems(case: Case) -> list[str]:
         problems.append(_("Record the decision on a police report."))
     if case.notice_pending:
         problems.append(_("Record the notice to Arbetsmiljöverket, or why none is needed."))
+    if case.injury_report_pending:
+        problems.append(
+            _("Record the work-injury report to Försäkringskassan, or why none is needed.")
+        )
     if case.safety_requests.filter(answered_on=None).exists():
-        problems.append(_("Answer the safety representative's request for measures."))
+        problems.append(_("Answer the safety representative's request."))
     return problems
 
 
@@ -546,12 +556,15 @@ def record_insurance(
     by: User,
     injury_report_on: date | None,
     afa_informed_on: date | None,
+    no_injury_report_reason: str = "",
     now: datetime | None = None,
 ) -> Case:
-    """The work-injury report to Försäkringskassan and the AFA reminder to the employee."""
+    """The work-injury report to Försäkringskassan (made, or why none is needed) and the AFA
+    reminder to the employee. Recording either makes the case one with an injury."""
     at = _now(now)
     case = _locked(case)
     today = timezone.localdate(at)
+    reason = no_injury_report_reason.strip()
     errors = {
         field: _("The date cannot be in the future.")
         for field, value in (
@@ -560,13 +573,36 @@ def record_insurance(
         )
         if value and value > today
     }
+    if injury_report_on and injury_report_on < case.report.occurred_on:
+        errors["injury_report_on"] = _("The report cannot have been made before the event.")
+    if injury_report_on and reason:
+        errors["no_injury_report_reason"] = _(
+            "A work-injury report that was made cannot also be not needed."
+        )
     if errors:
         raise ValidationError(errors)
     case.injury = True
     case.injury_report_on = injury_report_on
     case.afa_informed_on = afa_informed_on
-    _event(case, by, Kind.INSURANCE, at)
+    case.no_injury_report_reason = reason
+    _keep_injury_report_due(case, at)
+    _event(case, by, Kind.INSURANCE, at, note=reason)
     return _save(case)
+
+
+def _keep_injury_report_due(case: Case, at: datetime) -> None:
+    """While an injury's work-injury report is pending, it has a deadline and a reminder (a
+    deadline already running keeps its date); once made or found not needed, neither."""
+    waiting = Reminder.objects.filter(
+        case=case, kind=Reminder.Kind.INJURY_REPORT, cancelled_at=None, claimed_at=None
+    )
+    if not case.injury_report_pending:
+        waiting.update(cancelled_at=at)
+        return
+    if case.injury_report_due_at is None:
+        case.injury_report_due_at = rules.injury_report_due(at)
+    if not waiting.exists():
+        _remind(Reminder.Kind.INJURY_REPORT, max(case.injury_report_due_at, at), case=case)
 
 
 # Support ----------------------------------------------------------------------------------
@@ -803,16 +839,38 @@ def set_handler(case: Case, *, by: User, user: User, now: datetime | None = None
 # The safety representative's request (AML 6 kap. 6 a §) ------------------------------------
 
 
+# How far ahead a safety representative can set the answer's date.
+REQUEST_ANSWER_MAX_DAYS = 365
+
+
 @transaction.atomic
 def request_measures(
-    *, by: User, unit: Unit, demand: str, case: Case | None = None, now: datetime | None = None
+    *,
+    by: User,
+    unit: Unit,
+    demand: str,
+    case: Case | None = None,
+    kind: str = SafetyRequest.Kind.MEASURES,
+    answer_due_on: date | None = None,
+    now: datetime | None = None,
 ) -> SafetyRequest:
-    """Record a formal request; the employer must answer in writing without delay, so the
-    managers are told at once and it counts as overdue until answered."""
+    """Record a formal request for measures or for an investigation. The employer must
+    confirm it in writing at once and answer by `answer_due_on` (by default
+    rules.request_answer_due), so the managers are told at once and it counts as overdue
+    until its receipt is confirmed."""
     at = _now(now)
     demand = demand.strip()
     if not demand:
-        raise ValidationError({"demand": _("Write which measures you request.")})
+        raise ValidationError({"demand": _("Write what you request and why.")})
+    today = timezone.localdate(at)
+    if answer_due_on is None:
+        answer_due_on = rules.request_answer_due(at)
+    if answer_due_on < today:
+        raise ValidationError({"answer_due_on": _("The date cannot be in the past.")})
+    if answer_due_on > today + timedelta(days=REQUEST_ANSWER_MAX_DAYS):
+        raise ValidationError(
+            {"answer_due_on": _("Ask for the answer within a year at the latest.")}
+        )
     if case is not None:
         case = _locked(case)
         unit = case.unit
@@ -825,9 +883,16 @@ def request_measures(
         _not_closed(case)
     if not access.can(by, Action.REQUEST_MEASURES, unit):
         raise ValidationError({"unit": _("You are not a safety representative for this unit.")})
-    request = SafetyRequest.objects.create(unit=unit, case=case, requested_by=by, demand=demand)
+    request = SafetyRequest.objects.create(
+        unit=unit,
+        case=case,
+        requested_by=by,
+        kind=kind,
+        demand=demand,
+        answer_due_on=answer_due_on,
+    )
     if case is not None:
-        _event(case, by, Kind.REQUEST, at, note=demand)
+        _event(case, by, Kind.REQUEST, at, note=f"{request.get_kind_display()}: {demand}")
         _save(case)
     _remind(
         Reminder.Kind.SAFETY_REQUEST,
@@ -858,6 +923,32 @@ def request_measures(
 
 
 @transaction.atomic
+def confirm_request(
+    request: SafetyRequest, *, by: User, now: datetime | None = None
+) -> SafetyRequest:
+    """The employer's written receipt of the request, which the law asks for at once; the
+    answer is then due by the date the safety representative asked for."""
+    at = _now(now)
+    request = SafetyRequest.objects.select_for_update().get(pk=request.pk)
+    if request.is_confirmed or request.is_answered:
+        raise ValidationError(_("The receipt has already been confirmed."), code="confirmed")
+    if not access.can(by, Action.HANDLE_CASE, request):
+        raise ValidationError(_("Only a manager of the unit can confirm."), code="forbidden")
+    request.confirmed_at = at
+    request.confirmed_by = by
+    request.save()
+    _cancel(at, request=request)
+    if request.answer_due_on is not None:
+        answer_due = max(rules.end_of_day(request.answer_due_on), at)
+        _remind(Reminder.Kind.SAFETY_REQUEST, answer_due, request=request)
+    if request.case is not None:
+        case = _locked(request.case)
+        _event(case, by, Kind.REQUEST_CONFIRMED, at, note=request.get_kind_display())
+        _save(case)
+    return request
+
+
+@transaction.atomic
 def answer_request(
     request: SafetyRequest,
     *,
@@ -866,6 +957,7 @@ def answer_request(
     answer: str,
     now: datetime | None = None,
 ) -> SafetyRequest:
+    """The employer's written answer; written, it also confirms the receipt if nobody had."""
     at = _now(now)
     request = SafetyRequest.objects.select_for_update().get(pk=request.pk)
     answer = answer.strip()
@@ -879,11 +971,50 @@ def answer_request(
     request.decision = decision
     request.answered_on = timezone.localdate(at)
     request.answered_by = by
+    if request.confirmed_at is None:
+        request.confirmed_at, request.confirmed_by = at, by
     request.save()
     _cancel(at, request=request)
     if request.case is not None:
         case = _locked(request.case)
         _event(case, by, Kind.REQUEST_ANSWERED, at, note=answer)
+        _save(case)
+    return request
+
+
+@transaction.atomic
+def record_request_to_authority(
+    request: SafetyRequest, *, by: User, sent_on: date, now: datetime | None = None
+) -> SafetyRequest:
+    """The safety representative asked Arbetsmiljöverket to step in (AML 6 kap. 6 a §), which
+    they can once the answer is late or a refusal."""
+    at = _now(now)
+    request = SafetyRequest.objects.select_for_update().get(pk=request.pk)
+    today = timezone.localdate(at)
+    if request.authority_sent_on is not None:
+        raise ValidationError(
+            _("It is already recorded that the request went to Arbetsmiljöverket."),
+            code="recorded",
+        )
+    if not request.may_go_to_authority(today):
+        raise ValidationError(
+            _("Arbetsmiljöverket can be asked once the answer is late or the request is refused."),
+            code="too_early",
+        )
+    if not access.can(by, Action.REQUEST_MEASURES, request):
+        raise ValidationError(
+            _("Only a safety representative of the unit can record this."), code="forbidden"
+        )
+    if sent_on > today:
+        raise ValidationError({"sent_on": _("The date cannot be in the future.")})
+    if sent_on < timezone.localdate(request.created_at):
+        raise ValidationError({"sent_on": _("The date cannot be before the request was made.")})
+    request.authority_sent_on = sent_on
+    request.authority_sent_by = by
+    request.save()
+    if request.case is not None:
+        case = _locked(request.case)
+        _event(case, by, Kind.REQUEST_TO_AUTHORITY, at, note=f"{sent_on:%Y-%m-%d}")
         _save(case)
     return request
 
@@ -896,7 +1027,9 @@ def _follow_report(case: Case, by: User, at: datetime) -> None:
     treat it as serious) follows, and the case's copy of the form."""
     report = case.report
     case.main_form = report.main_form
-    case.injury = case.injury or rules.has_injury(report)
+    if not case.injury and rules.has_injury(report):
+        case.injury = True
+        _keep_injury_report_due(case, at)
     added = [
         reason for reason in rules.serious_reasons(report) if reason not in case.serious_reasons
     ]

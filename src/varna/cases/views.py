@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from varna.cases import access, forms, rules, selectors, services
 from varna.cases.access import COMMENTS, HANDLERS, SEES_ACTOR, SEES_CONTENT, SEES_SUPPORT, Capacity
@@ -26,6 +27,7 @@ from varna.cases.models import (
     Cause,
     Measure,
     PoliceDecision,
+    SafetyRequest,
     State,
     Support,
 )
@@ -33,8 +35,9 @@ from varna.core.forms import show_refusal
 from varna.orgs import access as org_access
 from varna.orgs.access import Action
 from varna.orgs.models import Unit, User
+from varna.reporting import access as report_access
 from varna.reporting import selectors as report_selectors
-from varna.reporting.forms import ReclassifyForm
+from varna.reporting.forms import CompletionForm, ReclassifyForm
 from varna.reporting.models import Notification, Report
 from varna.reporting.services import record_read
 
@@ -175,6 +178,7 @@ STEPS: dict[str, Step] = {
             by=by,
             injury_report_on=f.cleaned_data["injury_report_on"],
             afa_informed_on=f.cleaned_data["afa_informed_on"],
+            no_injury_report_reason=f.cleaned_data["no_injury_report_reason"],
         ),
         H,
         gettext_lazy("The work-injury report and AFA are updated."),
@@ -282,7 +286,12 @@ STEPS: dict[str, Step] = {
     "request": Step(
         lambda case, data: forms.CaseRequestForm(data),
         lambda case, by, f: services.request_measures(
-            by=by, unit=case.unit, case=case, demand=f.cleaned_data["demand"]
+            by=by,
+            unit=case.unit,
+            case=case,
+            kind=f.cleaned_data["kind"],
+            demand=f.cleaned_data["demand"],
+            answer_due_on=f.cleaned_data["answer_due_on"],
         ),
         frozenset({Capacity.SAFETY_REP}),
         gettext_lazy("Your request is recorded and the managers are told."),
@@ -370,7 +379,10 @@ def _page(
         context |= {
             "labels": report_selectors.labels_for(case.report),
             "timeline": selectors.timeline(case),
-            "requests": case.safety_requests.select_related("requested_by", "answered_by"),
+            "requests": case.safety_requests.select_related(
+                "requested_by", "answered_by", "confirmed_by"
+            ),
+            "today": timezone.localdate(),
             "assignments": case.assignments.select_related("user"),
             "closing_problems": services.closing_problems(case)
             if case.state == State.FOLLOWED_UP
@@ -432,6 +444,11 @@ def case_step(request: HttpRequest, code: str, step: str) -> HttpResponse:
     chosen = STEPS.get(step)
     if chosen is None or role not in chosen.who:
         raise Http404
+    if step in NEXT_LABELS and step != NEXT_STEP[State(case.state)]:
+        # A step of the workflow that is not the case's next one (deciding a case already
+        # decided, a second tab): nothing runs, and the page says so instead of staying silent.
+        messages.error(request, _("That step cannot be taken now. The page shows why."))
+        return redirect("cases:detail", code=code)
     form = chosen.form(case, request.POST)
     if form.is_valid():
         try:
@@ -475,6 +492,8 @@ def _shown(step: str, case: Case, form: django_forms.BaseForm) -> bool:
     """Whether the page will show this step's form (with its errors) after a refusal."""
     if case.state == State.CLOSED and step in OPEN_ONLY:
         return False
+    if step in NEXT_LABELS and step != NEXT_STEP[State(case.state)]:
+        return False  # the workflow moved on meanwhile
     if step in {"measure_update", "support_update"}:
         item = str(form.data.get("item", ""))
         items = case.measures if step == "measure_update" else case.supports
@@ -505,6 +524,68 @@ def police_draft(request: HttpRequest, code: str) -> HttpResponse:
         "no_report": case.police_decision == PoliceDecision.NO_REPORT,
     }
     return render(request, "cases/police_draft.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def complete_report(request: HttpRequest, code: str) -> HttpResponse:
+    """Complete or correct a sent report: the employee while the case is open, and its
+    handlers. Every save is a version in the report's history. (Here, not in reporting: the
+    save is a step of the case.)"""
+    report = report_access.get_report_for(request.user, code)
+    case = Case.objects.select_related("report", "unit").filter(report=report).first()
+    own = report_access.is_own(request.user, report)
+    role = access.capacity(request.user, case) if case is not None else None
+    handles = role in HANDLERS
+    if case is None or not (own or handles):
+        raise Http404
+    sees_actor = report_access.may_see_actor(request.user, report)
+    back = (
+        reverse("cases:detail", args=[code])
+        if handles
+        else reverse("reporting:detail", args=[code])
+    )
+    form = CompletionForm(
+        request.POST if request.method == "POST" else None, report=report, sees_actor=sees_actor
+    )
+    record_read(
+        user=request.user,  # type: ignore[arg-type]
+        report=report,
+        part="report+actor" if sees_actor else "report",
+        role=report_access.viewer_role(request.user, report),
+    )
+    closed = case.state == State.CLOSED
+    if request.method == "POST" and not closed and form.is_valid():
+        try:
+            services.complete_report(
+                case,
+                by=request.user,  # type: ignore[arg-type]
+                data=form.changes(),
+                addition=form.cleaned_data["addition"],
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            if getattr(error, "code", None) == "stale":
+                data = request.POST.copy()
+                data["version"] = str(Report.objects.get(pk=report.pk).version)
+                form.data = data
+        else:
+            messages.success(
+                request,
+                _("The report is updated. Your manager is told.")
+                if own and not handles
+                else _("The report is updated."),
+            )
+            return redirect(back)
+    context = {
+        "report": report,
+        "form": form,
+        "closed": closed,
+        "back": back,
+        "history": report_selectors.history(report, sees_actor=sees_actor),
+    }
+    return render(request, "reporting/report_complete.html", context, status=200)
 
 
 @login_required
@@ -550,6 +631,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         .filter(answered_on=None)
         .select_related("unit", "case__report")[:10],
         "my_measures": selectors.open_measures_of(request.user)[:10],
+        "today": timezone.localdate(now),
     }
     return render(request, "cases/inbox.html", context)
 
@@ -585,7 +667,8 @@ def request_list(request: HttpRequest) -> HttpResponse:
         recipient=request.user.pk, report=None, activity=None, plan_measure=None, read_at=None
     ).update(read_at=timezone.now())
     page = Paginator(items, 25).get_page(request.GET.get("sida"))
-    return render(request, "cases/request_list.html", {"page": page, "may_request": may_request})
+    context = {"page": page, "may_request": may_request, "today": timezone.localdate()}
+    return render(request, "cases/request_list.html", context)
 
 
 @login_required
@@ -598,7 +681,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
             made = services.request_measures(
                 by=request.user,  # type: ignore[arg-type]
                 unit=form.cleaned_data["unit"],
+                kind=form.cleaned_data["kind"],
                 demand=form.cleaned_data["demand"],
+                answer_due_on=form.cleaned_data["answer_due_on"],
             )
         except ValidationError as error:
             show_refusal(form, error)
@@ -608,36 +693,103 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/request_form.html", {"form": form})
 
 
-@login_required
-def request_detail(request: HttpRequest, code: str) -> HttpResponse:
+def _request_for(user: Any, code: str) -> SafetyRequest:
+    """The request with this code if the user may read it (its unit's managers and safety
+    representatives, and who made it); 404 otherwise."""
     item = (
-        access.visible_requests(request.user)
-        .select_related("unit", "case__report", "requested_by", "answered_by")
+        access.visible_requests(user)
+        .select_related(
+            "unit",
+            "case__report",
+            "requested_by",
+            "answered_by",
+            "confirmed_by",
+            "authority_sent_by",
+        )
         .filter(code=code)
         .first()
     )
     if item is None:
         raise Http404
+    return item
+
+
+@login_required
+def request_detail(request: HttpRequest, code: str) -> HttpResponse:
+    item = _request_for(request.user, code)
+    today = timezone.localdate()
     may_answer = org_access.can(request.user, Action.HANDLE_CASE, item)
-    if request.method == "POST" and not may_answer:
+    # Asking Arbetsmiljöverket to step in is the safety representatives' own step.
+    is_rep = org_access.can(request.user, Action.REQUEST_MEASURES, item)
+    if request.method == "POST" and not (may_answer or is_rep):
         raise Http404
-    if item.is_answered:
-        if request.method == "POST":
-            messages.error(request, _("The request has already been answered."))
-        form = None
-    else:
-        form = forms.AnswerForm(request.POST or None) if may_answer else None
-    if request.method == "POST" and form is not None and form.is_valid():
-        try:
-            services.answer_request(
-                item,
-                by=request.user,  # type: ignore[arg-type]
-                decision=form.cleaned_data["decision"],
-                answer=form.cleaned_data["answer"],
-            )
-        except ValidationError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, _("Your answer is recorded."))
+    step = request.POST.get("step", "answer") if request.method == "POST" else ""
+    data = request.POST if request.method == "POST" else None
+    available: dict[str, django_forms.BaseForm] = {}
+    if may_answer and not item.is_answered:
+        if not item.is_confirmed:
+            available["confirm"] = django_forms.Form(data if step == "confirm" else None)
+        available["answer"] = forms.AnswerForm(data if step == "answer" else None)
+    if is_rep and item.may_go_to_authority(today) and item.authority_sent_on is None:
+        available["authority"] = forms.AuthorityForm(data if step == "authority" else None)
+    for name, each in available.items():
+        each.auto_id = f"{name}-%s"
+    if request.method == "POST":
+        form = available.get(step)
+        if form is None:
+            if step == "answer" and item.is_answered:
+                messages.error(request, _("The request has already been answered."))
+            else:
+                messages.error(request, _("That step cannot be taken now. The page shows why."))
             return redirect("cases:request", code=item.code)
-    return render(request, "cases/request_detail.html", {"item": item, "form": form})
+        if form.is_valid():
+            try:
+                done = _run_request_step(request, item, step, form)
+            except ValidationError as error:
+                show_refusal(form, error)
+            else:
+                messages.success(request, done)
+                return redirect("cases:request", code=item.code)
+    context = {
+        "item": item,
+        "forms": available,
+        "late": item.is_late(today),
+        "may_go_to_authority": item.may_go_to_authority(today),
+    }
+    return render(request, "cases/request_detail.html", context)
+
+
+def _run_request_step(
+    request: HttpRequest, item: SafetyRequest, step: str, form: django_forms.BaseForm
+) -> str:
+    """Run a step of the request page; the message to show after it worked."""
+    by: User = request.user  # type: ignore[assignment]
+    if step == "confirm":
+        services.confirm_request(item, by=by)
+        return _("The receipt is confirmed; the safety representative sees it on the request.")
+    if step == "authority":
+        services.record_request_to_authority(item, by=by, sent_on=form.cleaned_data["sent_on"])
+        return _("It is recorded that the request went to Arbetsmiljöverket.")
+    services.answer_request(
+        item, by=by, decision=form.cleaned_data["decision"], answer=form.cleaned_data["answer"]
+    )
+    return _("Your answer is recorded.")
+
+
+@login_required
+@require_GET
+def request_to_authority(request: HttpRequest, code: str) -> HttpResponse:
+    """A prefilled request to Arbetsmiljöverket, for the safety representative to print or
+    copy once the answer is late or a refusal: the request, its dates, the employer's answer
+    or the lack of one, the unit and workplace. Nothing about the employee of any case."""
+    item = _request_for(request.user, code)
+    today = timezone.localdate()
+    if not item.may_go_to_authority(today):
+        raise Http404
+    root = item.unit.ancestors().first()
+    context = {
+        "item": item,
+        "employer": root.name if root else item.unit.name,
+        "address": item.unit.workplace_address(),
+    }
+    return render(request, "cases/request_authority.html", context)

@@ -17,5 +17,7 @@ def shell(request: HttpRequest) -> dict[str, object]:
         "unread_notifications": unread_count(user) if user and user.is_authenticated else 0,
         "case_work": bool(user and user.is_authenticated and may_use_inbox(user)),
         "year_plan": bool(user and can(user, Action.VIEW_YEARPLAN)),
+        # HR and committee members see only how well the year plan is kept.
+        "year_plan_compliance": bool(user and can(user, Action.VIEW_YEARPLAN_COMPLIANCE)),
         "follow_up": bool(user and can(user, Action.VIEW_STATS)),
     }

@@ -40,6 +40,8 @@ class Action(StrEnum):
     CONFIRM_RISK = "risk.confirm"  # confirm taking part in an assessment, or record disagreement
     VIEW_YEARPLAN = "yearplan.view"  # the SAM year plan and whether units are behind
     MANAGE_YEARPLAN = "yearplan.manage"  # mark the unit's year-plan activities done
+    # How well the unit keeps the year plan (the share done on time), not the plan itself.
+    VIEW_YEARPLAN_COMPLIANCE = "yearplan.compliance"
     VIEW_STATS = "stats.view"  # follow up the unit's figures (small numbers hidden, see stats)
     EXPORT_CASES = "stats.export_cases"  # export the unit's line cases row by row (logged)
 
@@ -59,6 +61,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         Action.MANAGE_RISK,
         Action.VIEW_YEARPLAN,
         Action.MANAGE_YEARPLAN,
+        Action.VIEW_YEARPLAN_COMPLIANCE,
         Action.VIEW_STATS,
         Action.EXPORT_CASES,
     },
@@ -73,10 +76,18 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         Action.VIEW_RISK,
         Action.CONFIRM_RISK,
         Action.VIEW_YEARPLAN,
+        Action.VIEW_YEARPLAN_COMPLIANCE,
         Action.VIEW_STATS,
     },
-    # HR reads the support and injury parts of cases, not the event itself.
-    Role.HR: _EVERYONE | {Action.VIEW_STAFF, Action.VIEW_SUPPORT, Action.VIEW_STATS},
+    # HR reads the support and injury parts of cases, not the event itself, and how well the
+    # year plan is kept (not the plan's activities and their evidence).
+    Role.HR: _EVERYONE
+    | {
+        Action.VIEW_STAFF,
+        Action.VIEW_SUPPORT,
+        Action.VIEW_YEARPLAN_COMPLIANCE,
+        Action.VIEW_STATS,
+    },
     # Security reads the actor part of the reports sent to it (see reporting.access), not of
     # the line's reports, even if the person also holds another role there.
     Role.SECURITY: _EVERYONE | {Action.VIEW_SECURITY_REPORT, Action.VIEW_STATS},
@@ -85,11 +96,14 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.INVESTIGATOR: _EVERYONE,
     # Follow-up and audit see compliance (is the year plan kept, are assessments made), not
     # what the assessments say.
-    Role.ANALYST: _EVERYONE | {Action.VIEW_YEARPLAN, Action.VIEW_STATS},
-    Role.AUDITOR: _EVERYONE | {Action.VIEW_YEARPLAN, Action.VIEW_STATS},
+    Role.ANALYST: _EVERYONE
+    | {Action.VIEW_YEARPLAN, Action.VIEW_YEARPLAN_COMPLIANCE, Action.VIEW_STATS},
+    Role.AUDITOR: _EVERYONE
+    | {Action.VIEW_YEARPLAN, Action.VIEW_YEARPLAN_COMPLIANCE, Action.VIEW_STATS},
     # The committee (nämnd) follows up its own subtree at nämnd and förvaltning level only
-    # (varna.stats.access), with small numbers hidden.
-    Role.COMMITTEE: _EVERYONE | {Action.VIEW_STATS},
+    # (varna.stats.access), with small numbers hidden, and how well the year plan is kept in
+    # every unit of it (a share of activities, nothing about people or events).
+    Role.COMMITTEE: _EVERYONE | {Action.VIEW_YEARPLAN_COMPLIANCE, Action.VIEW_STATS},
     # Administering is not reading: no report content at all.
     Role.ADMIN: _EVERYONE | {Action.VIEW_STAFF, Action.ADMINISTER},
 }

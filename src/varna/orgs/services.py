@@ -14,6 +14,7 @@ from varna.audit.services import record_security_event
 from varna.orgs import tree
 from varna.orgs.access import forget_roles
 from varna.orgs.models import Employment, Headcount, Role, RoleGrant, Unit, User
+from varna.orgs.signals import units_moved
 
 
 @transaction.atomic
@@ -61,9 +62,7 @@ def move_unit(
         depth=F("depth") + (len(new_path) - len(old_path)) // tree.SEGMENT,
     )
     Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
-    from varna.stats.services import recount_moved  # stats depends on orgs, not the reverse
-
-    recount_moved(old_path=old_path, new_path=new_path)
+    units_moved.send(sender=Unit, moves=[(old_path, new_path)])
     # Moving a subtree moves who may see it: it belongs in the security log.
     record_security_event(
         kind=SecurityEvent.Kind.UNIT_MOVED,

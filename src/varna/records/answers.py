@@ -25,6 +25,7 @@ REPORT_ANSWERS = [
     "targets",
     "consequences",
     "purpose_to_influence",
+    "purposes",
     "felt_pressed",
     "decision_changed",
     "kia_type",

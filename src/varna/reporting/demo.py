@@ -1,5 +1,10 @@
-"""Demo events: about 2,000 invented reports in Demo kommun over the three years before today,
+"""Demo events: about 560 invented reports in Demo kommun over the three years before today,
 and a few dozen in the neighbour, Grannby kommun.
+
+The volume is that of a real municipality of Demo kommun's size (its headcounts are in
+varna.orgs.demo): some ten reported events per 100 employees a year, a few dozen in economic
+assistance, the highest; far fewer than the six in ten social workers in authority roles who
+are exposed in a year (DOMAIN §1), which is the under-reporting the follow-up should show.
 
 The figures follow the shape described in the domain notes: most events where money is decided
 (Försörjningsenheten), then child and family services and guardianship; harassment and threats
@@ -28,29 +33,30 @@ from varna.reporting.taxonomy import (
     Consequence,
     Form,
     Place,
+    Purpose,
     Situation,
     Target,
     TimeOfDay,
     kia_type_by_rule,
 )
 
-EVENTS = 2000
+EVENTS = 560
 PREDECESSOR = "DEMO-EKB"
 YEARS_BACK = 3
 SEED = 2026
 
 # Where events happen: unit code -> (share of all events, kind of work done there).
 UNITS: dict[str, tuple[float, str]] = {
-    "DEMO-FSE1A": (0.17, "fse"),
-    "DEMO-FSE2A": (0.17, "fse"),
-    "DEMO-FSE3A": (0.15, "fse"),
+    "DEMO-FSE1A": (0.15, "fse"),
+    "DEMO-FSE2A": (0.15, "fse"),
+    "DEMO-FSE3A": (0.12, "fse"),
     "DEMO-FSE1": (0.01, "fse"),
     "DEMO-FSE2": (0.01, "fse"),
     "DEMO-FSE3": (0.01, "fse"),
-    "DEMO-MOT": (0.09, "mot"),
-    "DEMO-BOU": (0.13, "bou"),
+    "DEMO-MOT": (0.06, "mot"),
+    "DEMO-BOU": (0.14, "bou"),
     "DEMO-VUX": (0.07, "vux"),
-    "DEMO-OFK": (0.07, "ofk"),
+    "DEMO-OFK": (0.03, "ofk"),
     "DEMO-AME": (0.06, "ame"),
     "DEMO-BIS": (0.02, "vo"),
     "DEMO-LSS": (0.01, "vo"),
@@ -59,7 +65,7 @@ UNITS: dict[str, tuple[float, str]] = {
 }
 # The small neighbour gets a few events of its own, so that its people and the cross-municipal
 # access rules have something to see (and to be kept from seeing).
-NEIGHBOUR_EVENTS = 60
+NEIGHBOUR_EVENTS = 30
 NEIGHBOUR_UNITS: dict[str, tuple[float, str]] = {"GRANN-EB": (1.0, "fse")}
 
 MONTH_FACTOR: dict[int, float] = {
@@ -129,7 +135,7 @@ SUBFORMS: dict[str, dict[str, float]] = {
 PLACES: dict[str, dict[str, float]] = {
     "harassment.insults": {
         Place.OFFICE: 0.40, Place.PHONE: 0.35, Place.LETTER: 0.15,
-        Place.HOME_VISIT: 0.05, Place.MEETING: 0.05,
+        Place.HOME_VISIT: 0.05, Place.MEETING: 0.03, Place.COURT: 0.02,
     },
     "harassment.unwanted_contact": {Place.PHONE: 0.55, Place.LETTER: 0.35, Place.ONLINE: 0.10},
     "harassment.online_exposure": {Place.ONLINE: 1.0},
@@ -141,9 +147,10 @@ PLACES: dict[str, dict[str, float]] = {
     "threat": {
         Place.OFFICE: 0.40, Place.PHONE: 0.35, Place.LETTER: 0.10, Place.ONLINE: 0.05,
         Place.PRIVATE_LIFE: 0.05, Place.HOME_VISIT: 0.03, Place.MEETING: 0.02,
+        Place.COURT: 0.03,
     },
     "violence": {
-        Place.OFFICE: 0.70, Place.HOME_VISIT: 0.12, Place.MEETING: 0.08,
+        Place.OFFICE: 0.70, Place.HOME_VISIT: 0.12, Place.MEETING: 0.05, Place.COURT: 0.03,
         Place.PRIVATE_LIFE: 0.08, Place.OTHER: 0.02,
     },
     "violence.relatives": {Place.PRIVATE_LIFE: 1.0},
@@ -157,23 +164,28 @@ PLACES: dict[str, dict[str, float]] = {
 
 ACTORS: dict[str, dict[str, float]] = {
     "default": {
-        ActorRelation.CLIENT: 0.62, ActorRelation.RELATIVE: 0.14,
-        ActorRelation.REPRESENTATIVE: 0.03, ActorRelation.UNKNOWN: 0.08,
-        ActorRelation.GROUP: 0.03, ActorRelation.OTHER: 0.10,
+        ActorRelation.CLIENT: 0.52, ActorRelation.RELATIVE: 0.14,
+        ActorRelation.REPRESENTATIVE: 0.03, ActorRelation.DESPERATE: 0.04,
+        ActorRelation.LITIGIOUS: 0.03, ActorRelation.CRIMINAL: 0.02,
+        ActorRelation.ORGANISED_CRIME: 0.01, ActorRelation.UNKNOWN: 0.08,
+        ActorRelation.GROUP: 0.03, ActorRelation.EXTREMIST: 0.005,
+        ActorRelation.ACTIVIST: 0.005, ActorRelation.OTHER: 0.07,
     },
     "bou": {
-        ActorRelation.CLIENT: 0.20, ActorRelation.RELATIVE: 0.55,
-        ActorRelation.REPRESENTATIVE: 0.05, ActorRelation.UNKNOWN: 0.07,
-        ActorRelation.GROUP: 0.05, ActorRelation.OTHER: 0.08,
+        ActorRelation.CLIENT: 0.15, ActorRelation.RELATIVE: 0.55,
+        ActorRelation.REPRESENTATIVE: 0.05, ActorRelation.DESPERATE: 0.03,
+        ActorRelation.LITIGIOUS: 0.02, ActorRelation.UNKNOWN: 0.07,
+        ActorRelation.GROUP: 0.05, ActorRelation.ACTIVIST: 0.01, ActorRelation.OTHER: 0.07,
     },
     "ofk": {
-        ActorRelation.CLIENT: 0.30, ActorRelation.RELATIVE: 0.35,
-        ActorRelation.REPRESENTATIVE: 0.20, ActorRelation.UNKNOWN: 0.05,
-        ActorRelation.OTHER: 0.10,
+        ActorRelation.CLIENT: 0.22, ActorRelation.RELATIVE: 0.35,
+        ActorRelation.REPRESENTATIVE: 0.20, ActorRelation.LITIGIOUS: 0.08,
+        ActorRelation.UNKNOWN: 0.05, ActorRelation.OTHER: 0.10,
     },
     "corruption": {
-        ActorRelation.CLIENT: 0.45, ActorRelation.RELATIVE: 0.15, ActorRelation.GROUP: 0.15,
-        ActorRelation.UNKNOWN: 0.10, ActorRelation.OTHER: 0.15,
+        ActorRelation.CLIENT: 0.40, ActorRelation.RELATIVE: 0.15, ActorRelation.GROUP: 0.10,
+        ActorRelation.ORGANISED_CRIME: 0.10, ActorRelation.CRIMINAL: 0.05,
+        ActorRelation.UNKNOWN: 0.08, ActorRelation.OTHER: 0.12,
     },
 }  # fmt: skip
 
@@ -185,6 +197,23 @@ PURPOSE: dict[str, tuple[float, float, float]] = {
     Form.DAMAGE: (0.40, 0.10, 0.50),
     Form.CORRUPTION: (0.90, 0.00, 0.10),
 }
+# What those who answer believe the person wanted, by form (a second purpose now and then).
+PURPOSES: dict[str, dict[str, float]] = {
+    Form.HARASSMENT: {
+        Purpose.INFLUENCE_DECISION: 0.35, Purpose.REVENGE: 0.30, Purpose.SCARE: 0.25,
+        Purpose.STOP_CHECK: 0.05, Purpose.OBTAIN_INFORMATION: 0.05,
+    },
+    Form.THREAT: {
+        Purpose.INFLUENCE_DECISION: 0.45, Purpose.REVENGE: 0.25, Purpose.SCARE: 0.20,
+        Purpose.STOP_CHECK: 0.07, Purpose.SPEED_PAYMENT: 0.03,
+    },
+    Form.VIOLENCE: {Purpose.REVENGE: 0.45, Purpose.INFLUENCE_DECISION: 0.30, Purpose.SCARE: 0.25},
+    Form.DAMAGE: {Purpose.REVENGE: 0.60, Purpose.SCARE: 0.40},
+    Form.CORRUPTION: {
+        Purpose.SPEED_PAYMENT: 0.35, Purpose.INFLUENCE_DECISION: 0.35,
+        Purpose.OBTAIN_INFORMATION: 0.30,
+    },
+}  # fmt: skip
 WANTS_POLICE: dict[str, float] = {
     Form.HARASSMENT: 0.06,
     Form.THREAT: 0.28,
@@ -199,6 +228,15 @@ ACTOR_WORDS: dict[str, list[str]] = {
     ActorRelation.CLIENT: ["Sökanden", "En klient", "Klienten"],
     ActorRelation.RELATIVE: ["En anhörig till klienten", "Klientens sambo", "En släkting"],
     ActorRelation.REPRESENTATIVE: ["Klientens ombud"],
+    ActorRelation.DESPERATE: [
+        "En sökande i en desperat situation",
+        "En person som sa sig inte ha något kvar att förlora",
+    ],
+    ActorRelation.LITIGIOUS: ["En person som driver många ärenden mot förvaltningen"],
+    ActorRelation.CRIMINAL: ["En person med kriminell bakgrund"],
+    ActorRelation.ORGANISED_CRIME: ["En person med koppling till ett kriminellt nätverk"],
+    ActorRelation.EXTREMIST: ["En person från en våldsbejakande extremistisk miljö"],
+    ActorRelation.ACTIVIST: ["En aktivist som driver frågor om socialtjänsten"],
     ActorRelation.UNKNOWN: ["En okänd person"],
     ActorRelation.GROUP: ["Personer i klientens umgänge", "Några personer i ett nätverk"],
     ActorRelation.OTHER: ["En person med koppling till ärendet"],
@@ -214,7 +252,8 @@ ACTOR_WORDS_BY_PROFILE: dict[str, dict[str, list[str]]] = {
 PLACE_WORDS: dict[str, list[str]] = {
     Place.OFFICE: ["i receptionen", "i besöksrummet"],
     Place.HOME_VISIT: ["i hemmet"],
-    Place.MEETING: ["vid ett möte på annan plats", "utanför rättssalen"],
+    Place.MEETING: ["vid ett möte på annan plats", "vid ett möte utanför kontoret"],
+    Place.COURT: ["i förvaltningsrätten", "utanför rättssalen"],
     Place.PHONE: ["i telefon"],
     Place.LETTER: ["i ett mejl", "i ett brev"],
     Place.ONLINE: ["i ett inlägg på sociala medier"],
@@ -450,7 +489,7 @@ def _report(
     wants_police = _chance(rng, WANTS_POLICE[main_form])
     affected, reporter = _people(rng, staff)
     submitted_at = _submitted_at(rng, occurred_on, time_of_day, now)
-    return Report(
+    report = Report(
         number="",
         reporter_id=reporter,
         affected_id=affected,
@@ -491,9 +530,32 @@ def _report(
             consequences,
             targets,
         ),
-        kia_type=kia_type_by_rule(consequences=consequences),
+        kia_type=kia_type_by_rule(consequences=consequences, forms=[main_form, *other_forms]),
         submitted_at=submitted_at,
     )
+    # From a generator of its own, so that every other answer stays as it was before the
+    # question was asked.
+    report.purposes = _purposes(
+        random.Random(f"{SEED}:{report.idempotency_key}"),
+        main_form,
+        situation,
+        report.purpose_to_influence,
+    )
+    return report
+
+
+def _purposes(rng: random.Random, main_form: str, situation: str, believed: str) -> list[str]:
+    """An optional question: often left blank, mostly by those who did not believe the
+    purpose was to influence them; the unsure often do not know."""
+    if believed == Answer.NO or _chance(rng, 0.25):
+        return []
+    if believed == Answer.UNSURE and _chance(rng, 0.5):
+        return [Purpose.UNKNOWN]
+    weights = dict(PURPOSES[main_form])
+    if situation in {Situation.INVESTIGATION, Situation.GUARDIANSHIP}:
+        weights[Purpose.STOP_CHECK] = weights.get(Purpose.STOP_CHECK, 0) + 0.3
+    first, second = _pick(rng, weights), _pick(rng, weights)
+    return [first, second] if first != second and _chance(rng, 0.2) else [first]
 
 
 def _other_forms(rng: random.Random, main_form: str) -> list[str]:

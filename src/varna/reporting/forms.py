@@ -5,11 +5,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from varna.core import forms as base
 from varna.orgs.models import User
 from varna.reporting import services
 from varna.reporting.access import colleagues_of, reporting_units
 from varna.reporting.models import DESCRIPTION_MAX, Report
 from varna.reporting.taxonomy import (
+    ACCIDENT_CONSEQUENCES,
+    NEVER_RISK_ONLY_FORMS,
     SUBFORM_CHOICES,
     ActorRelation,
     Answer,
@@ -17,6 +20,7 @@ from varna.reporting.taxonomy import (
     Form,
     KiaType,
     Place,
+    Purpose,
     Situation,
     Target,
     TimeOfDay,
@@ -50,7 +54,7 @@ def keep_chosen_forms(cleaned: dict[str, Any]) -> None:
         ]
 
 
-class ReportForm(forms.Form):
+class ReportForm(base.Form):
     """The report form. Only the form of event, the date, the unit and the description are
     required; everything else can be completed later by the reporter or the handler."""
 
@@ -117,6 +121,11 @@ class ReportForm(forms.Form):
     purpose_to_influence = _radio(
         Answer.choices, _("Do you believe the purpose was to influence your work or a decision?")
     )
+    purposes = _checkboxes(
+        Purpose.choices,
+        _("What do you think they wanted? (optional)"),
+        help_text=_("Choose all that fit."),
+    )
     felt_pressed = _radio(Answer.choices, _("Did you feel pressed to change a decision?"))
     decision_changed = _radio(Answer.choices, _("Was any decision in fact changed?"))
     wants_police_report = forms.BooleanField(
@@ -156,8 +165,8 @@ class ReportForm(forms.Form):
         choices=[("", _("Set by rule")), *KiaType.choices],
         required=False,
         help_text=_(
-            "Left as it is, an injury makes it an accident (olycksfall), otherwise a near miss "
-            "(tillbud)."
+            "Left as it is, an injury makes it an accident (olycksfall), an improper offer "
+            "alone a risk observation, and anything else a near miss (tillbud)."
         ),
     )
 
@@ -168,7 +177,8 @@ class ReportForm(forms.Form):
         # A queryset, not a list: a submit checks the one person chosen, and only showing the
         # form lists everyone.
         self.fields["affected"].queryset = colleagues_of(user)
-        self.fields["occurred_on"].widget.attrs["max"] = date.today().isoformat()
+        today = date.today()
+        base.bound_dates(self.fields["occurred_on"], earliest=today - OLDEST_EVENT, latest=today)
 
     def clean_occurred_on(self) -> date:
         day: date = self.cleaned_data["occurred_on"]
@@ -203,6 +213,7 @@ class ReportForm(forms.Form):
                 ),
             )
         _check_consequences(self, cleaned)
+        _check_purposes(self, cleaned)
         return cleaned
 
     def _check_kia_type(self, cleaned: dict[str, Any]) -> None:
@@ -210,9 +221,7 @@ class ReportForm(forms.Form):
         chosen = cleaned.get("kia_type")
         if not chosen:
             return
-        injured = bool(
-            {Consequence.INJURY, Consequence.SHOCK} & set(cleaned.get("consequences") or [])
-        )
+        injured = bool(ACCIDENT_CONSEQUENCES & set(cleaned.get("consequences") or []))
         if injured and chosen != KiaType.ACCIDENT:
             self.add_error(
                 "kia_type",
@@ -221,7 +230,7 @@ class ReportForm(forms.Form):
                     "leave it to be set by rule."
                 ),
             )
-        elif chosen == KiaType.RISK and cleaned.get("main_form") in {Form.THREAT, Form.VIOLENCE}:
+        elif chosen == KiaType.RISK and _threat_or_violence(cleaned):
             self.add_error(
                 "kia_type",
                 _(
@@ -237,13 +246,29 @@ class ReportForm(forms.Form):
         return data
 
 
+def _threat_or_violence(cleaned: dict[str, Any]) -> bool:
+    """Whether the main form or a further one is a threat or violence (after keep_chosen_forms)."""
+    chosen = {cleaned.get("main_form"), *(cleaned.get("other_forms") or [])}
+    return bool(NEVER_RISK_ONLY_FORMS & chosen)
+
+
 def _check_consequences(form: forms.Form, cleaned: dict[str, Any]) -> None:
     consequences = cleaned.get("consequences") or []
     if "none" in consequences and len(consequences) > 1:
         form.add_error("consequences", _("“None” cannot be chosen together with a consequence."))
 
 
-class CompletionForm(forms.Form):
+def _check_purposes(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    purposes = cleaned.get("purposes") or []
+    if Purpose.UNKNOWN in purposes and len(purposes) > 1:
+        form.add_error(
+            "purposes",
+            _("“%(unknown)s” cannot be chosen together with a purpose.")
+            % {"unknown": Purpose.UNKNOWN.label},
+        )
+
+
+class CompletionForm(base.Form):
     """Complete or correct the optional parts of a sent report, and add to its description.
 
     The fields are the report form's own; the actor part only for those who may see it."""
@@ -273,6 +298,7 @@ class CompletionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         _check_consequences(self, cleaned)
+        _check_purposes(self, cleaned)
         return cleaned
 
     def changes(self) -> dict[str, Any]:
@@ -284,7 +310,7 @@ class CompletionForm(forms.Form):
         }
 
 
-class ReclassifyForm(forms.Form):
+class ReclassifyForm(base.Form):
     """The handler's reclassification: the form, sub-forms, KIA type and the serious flag."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -325,10 +351,18 @@ class ReclassifyForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        main = cleaned.get("main_form")
         keep_chosen_forms(cleaned)
         kia_type = cleaned.get("kia_type")
-        if kia_type == KiaType.RISK and main in {Form.THREAT, Form.VIOLENCE}:
+        injured = bool(ACCIDENT_CONSEQUENCES & set(self.report.consequences))
+        if kia_type and injured and kia_type != KiaType.ACCIDENT:
+            self.add_error(
+                "kia_type",
+                _(
+                    "The report says someone was injured, so this is an accident (olycksfall). "
+                    "If that is wrong, correct the consequences first."
+                ),
+            )
+        elif kia_type == KiaType.RISK and _threat_or_violence(cleaned):
             self.add_error(
                 "kia_type",
                 _(

@@ -73,6 +73,8 @@ class Report(TimeStampedModel):
     purpose_to_influence = models.CharField(
         _("purpose to influence"), max_length=6, choices=Answer.choices, blank=True
     )
+    # What the reporter believes the person wanted: Purpose codes, none or several.
+    purposes = models.JSONField(_("what they wanted"), default=list, blank=True)
     felt_pressed = models.CharField(
         _("felt pressed to change a decision"), max_length=6, choices=Answer.choices, blank=True
     )
@@ -280,6 +282,7 @@ class Notification(TimeStampedModel):
 
         ACKNOWLEDGE = "acknowledge", _("Contact with the employee is overdue")
         NOTICE = "notice", _("Notice to Arbetsmiljöverket is due today")
+        INJURY_REPORT = "injury_report", _("The work-injury report to Försäkringskassan is due")
         MEASURE = "measure", _("A measure is overdue")
         SUPPORT_FOLLOW_UP = "support_follow_up", _("A follow-up contact after support is due")
         SAFETY_REQUEST = "safety_request", _("A safety representative's request is unanswered")

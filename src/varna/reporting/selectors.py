@@ -1,5 +1,6 @@
 """Reads about reports that are more than a filter."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -22,10 +23,34 @@ from varna.reporting.taxonomy import (
     SUBFORM_CHOICES,
     Consequence,
     Form,
+    Purpose,
     Target,
 )
 
 _SUBFORM_LABELS = dict(SUBFORM_CHOICES)
+
+# What the report page shows of the report's handling (its status, the steps and measures the
+# employee follows, a way into the case) is read by varna.cases, a layer above this one. It
+# registers its reader here when it starts (CasesConfig.ready), so reporting never imports it.
+CaseParts = Callable[[AnyUser, Report], dict[str, object]]
+NO_CASE_PARTS: dict[str, object] = {
+    "progress": None,
+    "case_state": "",
+    "opens_case": False,
+    "may_complete": False,
+    "not_unlawful": "",
+}
+_case_parts: list[CaseParts] = []
+
+
+def register_case_parts(reader: CaseParts) -> None:
+    """Set the reader of a report's case for the report page (one, replaced if set again)."""
+    _case_parts[:] = [reader]
+
+
+def case_parts(user: AnyUser, report: Report) -> dict[str, object]:
+    """The report page's part about the report's case, for this reader."""
+    return _case_parts[0](user, report) if _case_parts else dict(NO_CASE_PARTS)
 
 
 def reports_of(user: User) -> QuerySet[Report]:
@@ -50,6 +75,9 @@ def labels_for(report: Report) -> dict[str, list[str]]:
             if code in Consequence.values
         ],
         "targets": [str(Target(code).label) for code in report.targets if code in Target.values],
+        "purposes": [
+            str(Purpose(code).label) for code in report.purposes if code in Purpose.values
+        ],
     }
 
 
@@ -73,6 +101,7 @@ _LIST_LABELS: dict[str, dict[str, Any]] = {
     "other_forms": dict(Form.choices),
     "consequences": dict(Consequence.choices),
     "targets": dict(Target.choices),
+    "purposes": dict(Purpose.choices),
 }
 
 

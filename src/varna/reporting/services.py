@@ -171,7 +171,8 @@ def _build_report(*, reporter: User, data: dict[str, Any], idempotency_key: uuid
     fields = dict(data)
     affected = fields.pop("affected", None) or reporter
     kia_type = fields.pop("kia_type", "") or kia_type_by_rule(
-        consequences=fields.get("consequences", [])
+        consequences=fields.get("consequences", []),
+        forms=[fields.get("main_form", ""), *fields.get("other_forms", [])],
     )
     if fields.get("main_form") != Form.CORRUPTION:
         fields["route_to_security"] = False
@@ -270,6 +271,7 @@ COMPLETABLE_FIELDS = [
     "consequences",
     "targets",
     "purpose_to_influence",
+    "purposes",
     "felt_pressed",
     "decision_changed",
     "wants_police_report",

@@ -91,11 +91,14 @@ SUBFORM_CHOICES = [
 class Place(models.TextChoices):
     OFFICE = "office", _("Office or reception")
     HOME_VISIT = "home_visit", _("Home visit")
-    MEETING = "meeting", _("Court or meeting elsewhere")
+    MEETING = "meeting", _("Meeting elsewhere")
     PHONE = "phone", _("Phone")
     LETTER = "letter", _("Letter or e-mail")
     ONLINE = "online", _("Online or social media")
     PRIVATE_LIFE = "private_life", _("In private life")
+    # Added after "meeting" had read "Court or meeting elsewhere": events stored as "meeting"
+    # before then stay there, since which of the two they were cannot be told afterwards.
+    COURT = "court", _("Court")
     OTHER = "other", _("Other")
 
 
@@ -115,8 +118,14 @@ class ActorRelation(models.TextChoices):
     CLIENT = "client", _("Applicant or client")
     RELATIVE = "relative", _("Relative of a client")
     REPRESENTATIVE = "representative", _("Representative")
+    DESPERATE = "desperate", _("A person in a desperate situation")
+    LITIGIOUS = "litigious", _("Litigious person (rättshaverist)")
+    CRIMINAL = "criminal", _("Individual criminal")
+    ORGANISED_CRIME = "organised_crime", _("Organised crime")
+    GROUP = "group", _("Loosely organised gang or network")
+    EXTREMIST = "extremist", _("Extremist")
+    ACTIVIST = "activist", _("Activist")
     UNKNOWN = "unknown", _("Unknown")
-    GROUP = "group", _("A group or network")
     OTHER = "other", _("Other")
 
 
@@ -144,6 +153,18 @@ class Answer(models.TextChoices):
     UNSURE = "unsure", _("Unsure")
 
 
+class Purpose(models.TextChoices):
+    """What the reporter believes the person wanted (Brå's purposes; more than one may apply)."""
+
+    INFLUENCE_DECISION = "influence_decision", _("Influence a decision")
+    STOP_CHECK = "stop_check", _("Stop an investigation or a check")
+    SPEED_PAYMENT = "speed_payment", _("Speed up a payment")
+    REVENGE = "revenge", _("Revenge for a decision")
+    SCARE = "scare", _("Scare in general")
+    OBTAIN_INFORMATION = "obtain_information", _("Obtain information")
+    UNKNOWN = "unknown", _("Unknown purpose")
+
+
 class TimeOfDay(models.TextChoices):
     MORNING = "morning", _("Morning (before 12)")
     AFTERNOON = "afternoon", _("Afternoon (12–17)")
@@ -158,11 +179,20 @@ class KiaType(models.TextChoices):
     RISK = "riskobservation", _("Risk observation")
 
 
-def kia_type_by_rule(*, consequences: list[str], is_risk_only: bool = False) -> str:
-    """Olycksfall when someone was injured, riskobservation for a risk without an event,
-    otherwise tillbud (threats and violence are always at least a tillbud)."""
-    if Consequence.INJURY in consequences or Consequence.SHOCK in consequences:
+# Threats and violence are always at least a near miss (tillbud), even when chosen by hand.
+NEVER_RISK_ONLY_FORMS = frozenset({Form.THREAT, Form.VIOLENCE})
+ACCIDENT_CONSEQUENCES = frozenset({Consequence.INJURY, Consequence.SHOCK})
+
+
+def kia_type_by_rule(*, consequences: list[str], forms: list[str]) -> str:
+    """The KIA event type of an event of these forms (the main form and any further ones):
+    olycksfall when someone was injured (however slightly, or in shock); a risk observation
+    for corruption alone, an improper offer being a risk seen rather than harm that nearly
+    happened; otherwise a near miss (tillbud): threats and violence always, and harassment
+    and damage too, which happen to someone and can lead to ill health. Whether a near miss
+    is serious is the handler's assessment (the case flags the events that may be)."""
+    if ACCIDENT_CONSEQUENCES & set(consequences):
         return KiaType.ACCIDENT
-    if is_risk_only:
+    if set(forms) == {Form.CORRUPTION}:
         return KiaType.RISK
     return KiaType.INCIDENT

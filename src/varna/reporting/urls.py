@@ -9,7 +9,6 @@ urlpatterns = [
     path("mina-rapporter/", views.my_reports, name="mine"),
     path("rapporter/<str:code>/", views.report_detail, name="detail"),
     path("rapporter/<str:code>/kvitto/", views.receipt, name="receipt"),
-    path("rapporter/<str:code>/komplettera/", views.report_complete, name="complete"),
     path("notiser/", views.notifications, name="notifications"),
     path("vagledning/<slug:slug>/", views.guidance_page, name="guidance"),
 ]

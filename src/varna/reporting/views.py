@@ -2,23 +2,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
-from varna.cases import access as case_access
-from varna.cases import selectors as case_selectors
-from varna.cases import services as case_services
-from varna.cases.models import Case, State
+from varna.core.forms import posted_action
 from varna.orgs.models import Employment, User
 from varna.reporting import access, guidance, selectors, services
-from varna.reporting.forms import CompletionForm, ReportForm
-from varna.reporting.models import Notification, Report
+from varna.reporting.forms import ReportForm
+from varna.reporting.models import Notification
 from varna.reporting.taxonomy import FORM_HELP, SUBFORMS, Form
 
 DRAFT_COOKIE = "varna_report_draft"
@@ -74,11 +70,13 @@ def report_new(request: HttpRequest) -> HttpResponse:
     token = request.get_signed_cookie(DRAFT_COOKIE, default=None, salt=DRAFT_COOKIE)
     restored = services.claim_draft(user=user, token=token) if token else None  # type: ignore[arg-type]
 
-    if request.method == "POST" and request.POST.get("action") == "discard":
+    # Only the form's three buttons count: anything else is a 400 and nothing is stored.
+    action = posted_action(request, "submit", "save", "discard") if request.method == "POST" else ""
+    if action == "discard":
         services.discard_draft(user=user)  # type: ignore[arg-type]
         messages.success(request, _("The draft has been removed."))
         return redirect("reporting:new")
-    if request.method == "POST" and request.POST.get("action") == "save":
+    if action == "save":
         services.save_draft(user=user, data=_form_data(request))  # type: ignore[arg-type]
         messages.success(request, _("Your draft is saved. You can come back to it at any time."))
         return redirect("reporting:new")
@@ -133,7 +131,7 @@ MORE_FIELDS = [
 ]
 
 
-MULTI_FIELDS = {"subforms", "other_forms", "consequences", "targets"}
+MULTI_FIELDS = {"subforms", "other_forms", "consequences", "targets", "purposes"}
 
 
 def _initial_from(data: dict[str, object]) -> dict[str, object]:
@@ -217,24 +215,12 @@ def report_detail(request: HttpRequest, code: str) -> HttpResponse:
         role=role,
     )
     own = access.is_own(request.user, report)
-    case = Case.objects.filter(report=report).prefetch_related("assignments").first()
     context = {
         "report": report,
         "show_actor": show_actor,
         "is_own": own,
-        # The employee follows the handling here: status, steps, measures concerning them.
-        # Measures and support concern the person it happened to; a colleague who reported on
-        # their behalf sees the status only.
-        "progress": (
-            case_selectors.employee_view(case)
-            if case and request.user.pk == report.affected_id
-            else None
-        ),
-        "case_state": case.get_state_display() if case and own else "",
-        "opens_case": case is not None and case_access.capacity(request.user, case) is not None,
-        # The form's promise: the employee completes the report later, while the case is open.
-        "may_complete": own and case is not None and case.state != State.CLOSED,
-        "not_unlawful": case.not_unlawful_reason if case and own and case.not_unlawful else "",
+        # The employee follows the handling here (status, steps, measures concerning them).
+        **selectors.case_parts(request.user, report),
         "history": selectors.history(report, sees_actor=show_actor),
         "additions": selectors.additions(report),
         "attachments": selectors.report_attachments(request.user, report),
@@ -262,66 +248,11 @@ def guidance_page(request: HttpRequest, slug: str) -> HttpResponse:
     if topic is None:
         raise Http404
     return render(
-        request, f"reporting/guidance_{slug}.html", {"topic": topic, "topics": guidance.TOPICS}
+        request,
+        f"reporting/guidance_{slug}.html",
+        {
+            "topic": topic,
+            "topics": guidance.TOPICS,
+            "days": settings.VARNA_ACKNOWLEDGE_WORKING_DAYS,
+        },
     )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def report_complete(request: HttpRequest, code: str) -> HttpResponse:
-    """Complete or correct a sent report: the employee while the case is open, and its
-    handlers. Every save is a version in the report's history."""
-    report = access.get_report_for(request.user, code)
-    case = Case.objects.select_related("report", "unit").filter(report=report).first()
-    own = access.is_own(request.user, report)
-    capacity = case_access.capacity(request.user, case) if case is not None else None
-    handles = capacity in case_access.HANDLERS
-    if case is None or not (own or handles):
-        raise Http404
-    sees_actor = access.may_see_actor(request.user, report)
-    back = (
-        reverse("cases:detail", args=[code])
-        if handles
-        else reverse("reporting:detail", args=[code])
-    )
-    form = CompletionForm(
-        request.POST if request.method == "POST" else None, report=report, sees_actor=sees_actor
-    )
-    services.record_read(
-        user=request.user,  # type: ignore[arg-type]
-        report=report,
-        part="report+actor" if sees_actor else "report",
-        role=access.viewer_role(request.user, report),
-    )
-    closed = case.state == State.CLOSED
-    if request.method == "POST" and not closed and form.is_valid():
-        try:
-            case_services.complete_report(
-                case,
-                by=request.user,  # type: ignore[arg-type]
-                data=form.changes(),
-                addition=form.cleaned_data["addition"],
-                version=form.cleaned_data["version"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-            if getattr(error, "code", None) == "stale":
-                data = request.POST.copy()
-                data["version"] = str(Report.objects.get(pk=report.pk).version)
-                form.data = data
-        else:
-            messages.success(
-                request,
-                _("The report is updated. Your manager is told.")
-                if own and not handles
-                else _("The report is updated."),
-            )
-            return redirect(back)
-    context = {
-        "report": report,
-        "form": form,
-        "closed": closed,
-        "back": back,
-        "history": selectors.history(report, sees_actor=sees_actor),
-    }
-    return render(request, "reporting/report_complete.html", context, status=200)

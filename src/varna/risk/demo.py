@@ -133,7 +133,9 @@ def _make(unit: Unit, plan: Plan, today: date) -> None:
     manager, safety_rep, staff = _people(unit)
     if manager is None:
         return
-    participants = [(person, Participant.Capacity.EMPLOYEE) for person in staff]
+    participants = [
+        (person, Participant.Capacity.EMPLOYEE) for person in staff if person != safety_rep
+    ]
     if safety_rep is not None:
         participants.append((safety_rep, Participant.Capacity.SAFETY_REP))
     if plan.earlier:
@@ -220,7 +222,14 @@ def _assessment(
                 measure, by=manager, status=PlanMeasure.Status.IN_PROGRESS, now=_at(due_on, 15)
             )
     if approve:
-        services.approve(assessment, by=manager, now=_at(assessed_on, 15))
+        services.approve(
+            assessment,
+            by=manager,
+            no_safety_rep_reason=(
+                "" if safety_rep is not None else "Enheten har inget skyddsombud utsett."
+            ),
+            now=_at(assessed_on, 15),
+        )
     if safety_rep is not None and (confirm or disagree):
         services.respond(
             assessment,

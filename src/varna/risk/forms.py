@@ -3,15 +3,21 @@ its field with everything typed still in place."""
 
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from varna.cases.forms import DATE, PersonChoiceField
+from varna.core import forms as base
 from varna.orgs import tree
 from varna.orgs.models import Role, Unit, User
 from varna.risk.models import (
+    AHEAD_MONTHS,
+    AHEAD_YEARS,
+    EARLIEST,
+    FOLLOW_UP_YEARS,
     Assessment,
     Consequence,
     Likelihood,
@@ -58,11 +64,19 @@ def capacity_of(user: User, unit: Unit) -> str:
 
 
 class PeopleField(forms.ModelMultipleChoiceField[User]):
+    """People ticked in a list. A value that is no one in the list, or cannot be an id at all
+    (the base form refuses those before the database is asked), gets one plain message."""
+
+    default_error_messages = {
+        "invalid_choice": _("Choose people from the list."),
+        "invalid_pk_value": _("Choose people from the list."),
+    }
+
     def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
-class AssessmentForm(forms.ModelForm[Assessment]):
+class AssessmentForm(base.ModelForm[Assessment]):
     participants = PeopleField(
         label=_("Who took part"),
         queryset=User.objects.none(),
@@ -97,7 +111,13 @@ class AssessmentForm(forms.ModelForm[Assessment]):
         super().__init__(*args, **kwargs)
         self.unit = unit
         self.fields["participants"].queryset = people_of(unit).exclude(pk=by.pk)  # type: ignore[attr-defined]
-        self.fields["assessed_on"].initial = timezone.localdate()
+        today = timezone.localdate()
+        self.fields["assessed_on"].initial = today
+        base.bound_dates(
+            self.fields["assessed_on"],
+            earliest=EARLIEST,
+            latest=today + relativedelta(months=AHEAD_MONTHS),
+        )
         if self.instance.pk:
             self.initial["participants"] = [
                 participant.user_id for participant in self.instance.participants.all()
@@ -119,7 +139,7 @@ class ScaleField(forms.TypedChoiceField):
         )
 
 
-class RiskForm(forms.ModelForm[Risk]):
+class RiskForm(base.ModelForm[Risk]):
     item = forms.IntegerField(widget=forms.HiddenInput, required=False)
     likelihood = ScaleField(label=_("Likelihood (1–4)"), choices=Likelihood.choices)
     consequence = ScaleField(label=_("Consequence (1–4)"), choices=Consequence.choices)
@@ -138,7 +158,7 @@ class RiskForm(forms.ModelForm[Risk]):
         self.fields["situation"].error_messages["required"] = _("Choose a situation from the list.")
 
 
-class MeasureForm(forms.ModelForm[PlanMeasure]):
+class MeasureForm(base.ModelForm[PlanMeasure]):
     owner = PersonChoiceField(label=_("Who is responsible"), queryset=User.objects.none())
     risk = forms.ModelChoiceField(
         label=_("For the risk"),
@@ -168,9 +188,16 @@ class MeasureForm(forms.ModelForm[PlanMeasure]):
         self.fields["due_on"].error_messages["required"] = _(
             "Give the date by which it is to be done."
         )
+        latest = timezone.localdate() + relativedelta(years=AHEAD_YEARS)
+        base.bound_dates(self.fields["due_on"], earliest=assessment.assessed_on, latest=latest)
+        base.bound_dates(
+            self.fields["follow_up_on"],
+            earliest=assessment.assessed_on,
+            latest=latest + relativedelta(years=FOLLOW_UP_YEARS),
+        )
 
 
-class MeasureUpdateForm(forms.Form):
+class MeasureUpdateForm(base.Form):
     item = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(label=_("Status"), choices=PlanMeasure.Status.choices)
     done_on = forms.DateField(label=_("Done on"), required=False, widget=DATE)
@@ -181,8 +208,35 @@ class MeasureUpdateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Not in the future; the service names the assessment's date as the earliest.
+        base.bound_dates(self.fields["done_on"], earliest=EARLIEST, latest=timezone.localdate())
 
-class RespondForm(forms.Form):
+
+class ApproveForm(base.Form):
+    """Approving: when no safety representative is among those who took part, the manager
+    says why none could (the service refuses approval without either)."""
+
+    no_safety_rep_reason = forms.CharField(
+        label=_("Why no safety representative took part"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "No safety representative is among those who took part. The assessment is made "
+            "together with the safety representative; if none could take part, say why, for "
+            "example that the unit has no safety representative."
+        ),
+    )
+
+    def __init__(self, *args: Any, assessment: Assessment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if assessment.has_safety_rep:
+            del self.fields["no_safety_rep_reason"]
+
+
+class RespondForm(base.Form):
     response = forms.ChoiceField(
         label=_("Your response as safety representative"),
         choices=Assessment.Response.choices,

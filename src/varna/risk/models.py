@@ -2,14 +2,21 @@
 
 An assessment is a draft while the manager works on it with the participants, approved when
 the manager signs it off, and superseded (still readable) when a newer one is approved for the
-same unit. The safety representative confirms taking part or records disagreement. Every
-model here is written only through varna.risk.services.
+same unit. Approval needs a safety representative among those who took part, or the
+manager's recorded reason why none could (AFS 2023:1 makes the assessment a joint task). The
+safety representative confirms taking part or records disagreement. Every model here is
+written only through varna.risk.services.
 """
 
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from varna.core.models import TimeStampedModel
@@ -19,6 +26,44 @@ from varna.reporting.taxonomy import Place, Situation
 
 TEXT_MAX = 5_000
 SCALE = (1, 4)  # likelihood and consequence are both rated 1–4
+
+# The dates a person types are held within bounds that catch a mistyped year (1899, 2999):
+# an assessment is dated from 2000 up to three months ahead (a draft may be started for a
+# meeting already booked); the next one is due within five years of it; a measure is due
+# within five years of today and followed up within a year of its due date.
+EARLIEST = date(2000, 1, 1)
+AHEAD_MONTHS = 3
+AHEAD_YEARS = 5
+FOLLOW_UP_YEARS = 1
+
+
+def assessment_date_errors(
+    assessed_on: date, next_due_on: date | None, *, today: date
+) -> dict[str, list[str]]:
+    """What is wrong with an assessment's date and next due date, by field; empty if nothing.
+    An empty next due date is left to the default (a year after the assessment)."""
+    errors: dict[str, list[str]] = {}
+    latest = today + relativedelta(months=AHEAD_MONTHS)
+    if not EARLIEST <= assessed_on <= latest:
+        errors["assessed_on"] = [
+            _("The date of the assessment must be from %(earliest)s to %(latest)s.")
+            % {"earliest": EARLIEST.isoformat(), "latest": latest.isoformat()}
+        ]
+    if next_due_on is not None:
+        if next_due_on <= assessed_on:
+            errors["next_due_on"] = [
+                _("The next assessment must be due after this one's date, %(date)s.")
+                % {"date": assessed_on.isoformat()}
+            ]
+        elif next_due_on > assessed_on + relativedelta(years=AHEAD_YEARS):
+            errors["next_due_on"] = [
+                _(
+                    "The next assessment must be due within five years of this one, by "
+                    "%(latest)s at the latest."
+                )
+                % {"latest": (assessed_on + relativedelta(years=AHEAD_YEARS)).isoformat()}
+            ]
+    return errors
 
 
 class RiskSituation(models.TextChoices):
@@ -44,6 +89,7 @@ PLACE_SITUATIONS: dict[str, str] = {
     Place.OFFICE: RiskSituation.RECEPTION,
     Place.HOME_VISIT: RiskSituation.HOME_VISIT,
     Place.MEETING: RiskSituation.COURT,
+    Place.COURT: RiskSituation.COURT,
     Place.PHONE: RiskSituation.PHONE,
     Place.LETTER: RiskSituation.LETTERS,
     Place.ONLINE: RiskSituation.ONLINE,
@@ -158,6 +204,9 @@ class Assessment(TimeStampedModel):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
     )
+    no_safety_rep_reason = models.TextField(
+        _("why no safety representative took part"), max_length=TEXT_MAX, blank=True
+    )
 
     class Meta:
         verbose_name = _("risk assessment")
@@ -174,9 +223,27 @@ class Assessment(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.unit} {self.assessed_on}"
 
+    def clean(self) -> None:
+        # Checked here so that a form shows the rule next to its field, not the name of the
+        # database constraint that backs it.
+        if self.assessed_on is not None:
+            errors = assessment_date_errors(
+                self.assessed_on, self.next_due_on, today=timezone.localdate()
+            )
+            if errors:
+                raise ValidationError(errors)
+
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def has_safety_rep(self) -> bool:
+        """Whether a safety representative is recorded as having taken part."""
+        return any(
+            participant.capacity == Participant.Capacity.SAFETY_REP
+            for participant in self.participants.all()
+        )
 
 
 class Participant(models.Model):

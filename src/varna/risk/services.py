@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from varna.orgs.models import Unit, User
 from varna.risk.models import (
+    AHEAD_YEARS,
+    FOLLOW_UP_YEARS,
     SCALE,
     Assessment,
     AssessmentEvent,
@@ -24,6 +26,7 @@ from varna.risk.models import (
     PlanMeasure,
     Risk,
     RiskSituation,
+    assessment_date_errors,
 )
 
 Kind = AssessmentEvent.Kind
@@ -60,11 +63,7 @@ def default_next_due(assessed_on: date) -> date:
 
 
 def _check_dates(assessed_on: date, next_due_on: date) -> None:
-    errors: dict[str, list[str]] = {}
-    if assessed_on > timezone.localdate() + relativedelta(months=3):
-        errors["assessed_on"] = [_("The date is more than three months ahead.")]
-    if next_due_on <= assessed_on:
-        errors["next_due_on"] = [_("The next assessment must be due after this one's date.")]
+    errors = assessment_date_errors(assessed_on, next_due_on, today=timezone.localdate())
     if errors:
         raise ValidationError(errors)
 
@@ -211,6 +210,7 @@ def _clean_measure(
         errors["what"] = [_("Say what is to be done.")]
     if not isinstance(owner, User) or not owner.is_active:
         errors["owner"] = [_("Choose who is responsible for the measure.")]
+    latest_due = timezone.localdate() + relativedelta(years=AHEAD_YEARS)
     if not isinstance(due_on, date):
         errors["due_on"] = [_("Give the date by which it is to be done.")]
     elif assessment is not None and due_on < assessment.assessed_on:
@@ -218,8 +218,23 @@ def _clean_measure(
             _("The measure cannot be due before the assessment (%(date)s).")
             % {"date": assessment.assessed_on.isoformat()}
         ]
-    if follow_up_on is not None and isinstance(due_on, date) and follow_up_on < due_on:
-        errors["follow_up_on"] = [_("Follow the measure up on or after its due date.")]
+    elif due_on > latest_due:
+        errors["due_on"] = [
+            _("The measure must be due within five years, by %(latest)s at the latest.")
+            % {"latest": latest_due.isoformat()}
+        ]
+    if follow_up_on is not None and isinstance(due_on, date):
+        latest_follow_up = due_on + relativedelta(years=FOLLOW_UP_YEARS)
+        if follow_up_on < due_on:
+            errors["follow_up_on"] = [_("Follow the measure up on or after its due date.")]
+        elif follow_up_on > latest_follow_up:
+            errors["follow_up_on"] = [
+                _(
+                    "Follow the measure up within a year of its due date, by %(latest)s at "
+                    "the latest."
+                )
+                % {"latest": latest_follow_up.isoformat()}
+            ]
     if risk is not None and (assessment is None or risk.assessment_id != assessment.pk):
         errors["risk"] = [_("Choose one of this assessment's risks.")]
     if errors:
@@ -288,6 +303,16 @@ def update_measure(
         done_on = done_on or timezone.localdate(at)
         if done_on > timezone.localdate(at):
             raise ValidationError({"done_on": [_("A measure cannot be done in the future.")]})
+        assessment = measure.assessment
+        if assessment is not None and done_on < assessment.assessed_on:
+            raise ValidationError(
+                {
+                    "done_on": [
+                        _("A measure cannot be done before its assessment (%(date)s).")
+                        % {"date": assessment.assessed_on.isoformat()}
+                    ]
+                }
+            )
     else:
         done_on = None
     measure.status = status
@@ -307,8 +332,16 @@ def update_measure(
 
 
 @transaction.atomic
-def approve(assessment: Assessment, *, by: User, now: datetime | None = None) -> Assessment:
-    """The manager signs the assessment off; it supersedes the unit's previous one."""
+def approve(
+    assessment: Assessment,
+    *,
+    by: User,
+    no_safety_rep_reason: str = "",
+    now: datetime | None = None,
+) -> Assessment:
+    """The manager signs the assessment off; it supersedes the unit's previous one and ticks
+    off the year plan. Assessing risks is a joint task (AFS 2023:1): a safety representative
+    must have taken part, or the manager records why none could."""
     at = _now(now)
     assessment = _locked(assessment)
     _draft_only(assessment)
@@ -324,6 +357,22 @@ def approve(assessment: Assessment, *, by: User, now: datetime | None = None) ->
             % {"risks": ", ".join(unmeasured)},
             code="high_risk_without_measure",
         )
+    with_safety_rep = assessment.participants.filter(
+        capacity=Participant.Capacity.SAFETY_REP
+    ).exists()
+    no_safety_rep_reason = "" if with_safety_rep else no_safety_rep_reason.strip()
+    if not with_safety_rep and not no_safety_rep_reason:
+        raise ValidationError(
+            {
+                "no_safety_rep_reason": [
+                    _(
+                        "A safety representative must take part in the assessment. Add them "
+                        "to who took part, or say why none could."
+                    )
+                ]
+            },
+            code="no_safety_rep",
+        )
     previous = list(
         Assessment.objects.select_for_update()
         .filter(unit=assessment.unit, status=Status.APPROVED)
@@ -332,8 +381,9 @@ def approve(assessment: Assessment, *, by: User, now: datetime | None = None) ->
     assessment.status = Status.APPROVED
     assessment.approved_by = by
     assessment.approved_at = at
+    assessment.no_safety_rep_reason = no_safety_rep_reason
     assessment.save()
-    _event(assessment, by, Kind.APPROVED, at)
+    _event(assessment, by, Kind.APPROVED, at, note=no_safety_rep_reason)
     for old in previous:
         old.status = Status.SUPERSEDED
         old.superseded_by = assessment

@@ -222,8 +222,10 @@ STEPS: dict[str, Step] = {
         gettext_lazy("The measure is updated."),
     ),
     "approve": Step(
-        lambda a, data, by: django_forms.Form(data),
-        lambda a, by, f: services.approve(a, by=by),
+        lambda a, data, by: forms.ApproveForm(data, assessment=a),
+        lambda a, by, f: services.approve(
+            a, by=by, no_safety_rep_reason=f.cleaned_data.get("no_safety_rep_reason", "")
+        ),
         Action.MANAGE_RISK,
         gettext_lazy("The assessment is approved. Employees of the unit now see its summary."),
     ),
@@ -288,6 +290,7 @@ def _page(
         if assessment.is_draft:
             step_forms["edit"] = STEPS["edit"].form(assessment, None, user)
             step_forms["risk"] = STEPS["risk"].form(assessment, None, user)
+            step_forms["approve"] = STEPS["approve"].form(assessment, None, user)
         step_forms["measure"] = STEPS["measure"].form(assessment, None, user)
     if responds:
         step_forms["respond"] = forms.RespondForm(

@@ -1,5 +1,6 @@
 """The committee report: the dashboard of a subtree and period as a PDF for a nämnd, an FSG
-or a workplace meeting, with the measures taken and the state of the risk assessments."""
+or a workplace meeting, with the measures taken, the state of the risk assessments and how well
+the year plan was kept."""
 
 from collections import Counter
 from collections.abc import Callable
@@ -14,13 +15,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from varna.cases.models import Measure
-from varna.orgs.access import AnyUser
+from varna.orgs import access
+from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Unit
 from varna.risk.models import Assessment, PlanMeasure
 from varna.stats import selectors, suppression
 from varna.stats.figures import Cell, Dashboard, Row, Table, figure_cell
 from varna.stats.models import ReportJob
 from varna.stats.rollups import leave_out, scope_q
+from varna.yearplan import selectors as yearplan_selectors
 
 # Units that make risk assessments of their own (the risk pages leave out kommun and nämnd).
 ASSESSING_KINDS = [
@@ -124,6 +127,64 @@ def measure_tables(user: AnyUser, board: Dashboard) -> list[Table]:
     ]
 
 
+def yearplan_table(user: AnyUser, board: Dashboard, today: date) -> Table | None:
+    """How many of the year plan's activities due in the period were done by their due date:
+    per unit below the report's unit (every one, with or without events) and the unit's own,
+    or per top of the reader's scope; None if the reader may not follow the year plan up
+    there (the report then leaves it out)."""
+    if not any(access.can(user, Action.VIEW_YEARPLAN_COMPLIANCE, unit) for unit in board.scope):
+        return None
+    first, end = board.chosen.period.first, board.chosen.period.end
+    if len(board.scope) == 1:
+        found = yearplan_selectors.compliance_rows(user, board.scope[0], first, end, today)
+    else:
+        found = yearplan_selectors.compliance_of(user, board.scope, first, end, today)
+    rows, total = [], yearplan_selectors.Compliance(unit=board.scope[0])
+    for part in found:
+        label = part.unit.name
+        if part.own:
+            label = _("%(name)s (its own activities)") % {"name": label}
+        rows.append(_compliance_row(label, part))
+        total.add(part)
+    if len(rows) > 1:
+        rows.append(_compliance_row(_("All units"), total, is_total=True))
+    return Table(
+        "yearplan",
+        _("The year plan's activities due in the period"),
+        _("Unit"),
+        [
+            _("Done on time"),
+            _("Done late"),
+            _("Overdue, not done"),
+            _("Share done on time"),
+            _("Not yet due"),
+        ],
+        rows,
+        note=_(
+            "Done on time: marked done, with its evidence, by the due date. The share done on "
+            "time is of the activities that are done or past their due date; those not yet "
+            "due are counted apart."
+        ),
+    )
+
+
+def _compliance_row(
+    label: str, found: yearplan_selectors.Compliance, *, is_total: bool = False
+) -> Row:
+    share = found.share_on_time
+    return Row(
+        label,
+        [
+            Cell(str(found.on_time), found.on_time),
+            Cell(str(found.late), found.late),
+            Cell(str(found.overdue), found.overdue),
+            Cell("–" if share is None else f"{share}\u00a0%", share),
+            Cell(str(found.upcoming), found.upcoming),
+        ],
+        is_total=is_total,
+    )
+
+
 def render_pdf(user: AnyUser, board: Dashboard, charts: list[Any], today: date) -> bytes:
     from weasyprint import CSS, HTML
 
@@ -132,6 +193,7 @@ def render_pdf(user: AnyUser, board: Dashboard, charts: list[Any], today: date) 
         "charts": charts,
         "risk": risk_status(board, today),
         "measures": measure_tables(user, board),
+        "yearplan": yearplan_table(user, board, today),
         "today": today,
         "web": False,
     }

@@ -3,6 +3,7 @@
 committee report read them."""
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,6 +34,9 @@ class Chosen:
     excluded_routed: tuple[str, ...] = ()
     # ... the security cases, sent to security or corruption (the reader handles them).
     excluded_security: tuple[str, ...] = ()
+    # The day the page is made on, not part of the URL: a period it falls in is not over
+    # (varna.stats.periods). None: every period is taken as over.
+    today: date | None = None
 
     def query(self, **changes: Any) -> str:
         """The URL query of this choice, with `changes` (e.g. unit="X") applied."""

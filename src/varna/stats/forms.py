@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from varna.core import forms as base
 from varna.reporting.taxonomy import Form, Situation
 from varna.stats import periods
 
@@ -29,7 +30,7 @@ class MonthField(forms.Field):
         return parsed
 
 
-class FilterForm(forms.Form):
+class FilterForm(base.Form):
     """The dashboard's filter, read from the URL so that a view can be shared."""
 
     unit = forms.CharField(

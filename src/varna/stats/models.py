@@ -30,9 +30,11 @@ from varna.reporting.models import new_code
 from varna.reporting.taxonomy import (
     SUBFORMS,
     ActorRelation,
+    Answer,
     Consequence,
     Form,
     Place,
+    Purpose,
     Situation,
 )
 
@@ -44,6 +46,10 @@ SUBFORM_COLUMNS = {
 PLACE_COLUMNS = {f"place_{code}": code for code in Place.values}
 ACTOR_COLUMNS = {f"actor_{code}": code for code in ActorRelation.values}
 CONSEQUENCE_COLUMNS = {f"cons_{code}": code for code in Consequence.values}
+# Brå's test: whether the employee believed the purpose was to influence their work (yes, no,
+# unsure; the rest did not answer), and what they believe the person wanted (none or several).
+BELIEVED_COLUMNS = {f"believed_{code}": code for code in Answer.values}
+PURPOSE_COLUMNS = {f"purpose_{code}": code for code in Purpose.values}
 # Handling, counted on the event's case (varna.cases.models.Case).
 HANDLING_COLUMNS = [
     "ack_in_time",  # the employee was contacted by the deadline
@@ -71,6 +77,8 @@ COUNT_COLUMNS = [
     *PLACE_COLUMNS,
     *ACTOR_COLUMNS,
     *CONSEQUENCE_COLUMNS,
+    *BELIEVED_COLUMNS,
+    *PURPOSE_COLUMNS,
     *HANDLING_COLUMNS,
 ]
 

@@ -26,6 +26,7 @@ from varna.stats.models import (
     SubtreeMonthlyCount,
     SubtreeYearlyCount,
 )
+from varna.stats.periods import add_months
 
 
 def sums(columns: list[str]) -> dict[str, Sum]:
@@ -80,8 +81,18 @@ def leaves_out(chosen: Chosen, scope: list[Unit]) -> bool:
     return any(path.startswith(unit.path) for path in every for unit in scope)
 
 
+def without_gap(rows: QuerySet, chosen: Chosen) -> QuerySet:
+    """The rows without the months between the previous period and the chosen one: a period
+    cut to its months that are over is compared with the same months of the one before."""
+    previous = chosen.period.previous()
+    if add_months(previous.last, 1) == chosen.period.first:
+        return rows
+    return rows.exclude(month__gt=previous.last, month__lt=chosen.period.first)
+
+
 def base(scope: list[Unit], first: date, last: date, chosen: Chosen, reveal: bool) -> QuerySet:
     rows = MonthlyCount.objects.filter(scope_q(scope), month__gte=first, month__lte=last)
+    rows = without_gap(rows, chosen)
     rows = leave_out(rows, chosen)
     if chosen.contexts:
         rows = rows.filter(
@@ -124,12 +135,13 @@ def subtree_base(
     rows = model.objects.filter(
         unit__in=[unit.pk for unit in units], month__gte=first, month__lte=last
     )
+    rows = without_gap(rows, chosen)
     return rows.filter(security_routed=False) if reveal else rows
 
 
 def _subtree_model(chosen: Chosen) -> type[SubtreeMonthlyCount] | type[SubtreeYearlyCount]:
     """The yearly subtree rollup for a calendar year (and the one before it), else the monthly."""
-    return SubtreeYearlyCount if chosen.period.kind == "year" else SubtreeMonthlyCount
+    return SubtreeYearlyCount if chosen.period.is_calendar_year else SubtreeMonthlyCount
 
 
 def subtree_spans(units: list[Unit], chosen: Chosen, reveal: bool) -> QuerySet | None:
@@ -170,6 +182,7 @@ def by_unit_from_subtrees(
         month__lte=period.last,
         form__in=forms,
     )
+    rows = without_gap(rows, chosen)
     if reveal:
         rows = rows.filter(security_routed=False)
     grouped = (

@@ -23,7 +23,16 @@ from varna.cases.models import PoliceDecision
 from varna.orgs import tree
 from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Unit
-from varna.reporting.taxonomy import SUBFORMS, ActorRelation, Consequence, Form, Place, Situation
+from varna.reporting.taxonomy import (
+    SUBFORMS,
+    ActorRelation,
+    Answer,
+    Consequence,
+    Form,
+    Place,
+    Purpose,
+    Situation,
+)
 from varna.stats import access, linked, periods, rollups, suppression
 from varna.stats.figures import (
     NOT_STATED,
@@ -74,10 +83,14 @@ def parse(user: AnyUser, data: Any, today: date) -> tuple[Chosen, Any, list[str]
                 _("There is no unit with that code in the part of the organisation you follow up.")
             )
     chosen = Chosen(
-        period=periods.period_of(clean.get("period") or "rolling", clean.get("month") or today),
+        period=periods.period_of(
+            clean.get("period") or "rolling", clean.get("month") or today, today
+        ),
+        today=today,
         unit=unit,
-        forms=tuple(clean.get("form") or ()),
-        contexts=tuple(clean.get("context") or ()),
+        # Each once: a filter repeated a thousand times is still the same filter.
+        forms=tuple(dict.fromkeys(clean.get("form") or ())),
+        contexts=tuple(dict.fromkeys(clean.get("context") or ())),
     )
     return chosen, form, problems
 
@@ -90,7 +103,7 @@ def _as_published(chosen: Chosen) -> tuple[Chosen, list[str]]:
     events are shown (and the previous year beside them)."""
     notes = []
     if chosen.period.kind != "year":
-        chosen = replace(chosen, period=periods.period_of("year", chosen.period.last))
+        chosen = replace(chosen, period=periods.period_of("year", chosen.period.last, chosen.today))
         notes.append(
             _(
                 "Without access to the cases, follow-up is by calendar year: shorter or "
@@ -131,6 +144,31 @@ def _without_known(user: AnyUser, tops: list[Unit], chosen: Chosen) -> Chosen:
         excluded_routed=inside(Action.VIEW_SUPPORT),
         excluded_security=inside(Action.VIEW_SECURITY_REPORT),
     )
+
+
+def _comparison_notes(period: periods.Period, reveal: bool) -> list[str]:
+    """Why a period not over is shown as it is."""
+    if period.is_compared:
+        return []
+    whole = periods.period_of(period.kind, period.last)
+    values = {"period": whole.label, "previous": whole.previous().label}
+    if reveal:
+        return [
+            _(
+                "No comparison until the first month of %(period)s is over: periods are "
+                "compared over the same whole months. Shown: the events so far, and "
+                "%(previous)s in full."
+            )
+            % values
+        ]
+    return [
+        _(
+            "No comparison until %(period)s is over: without access to the cases, only whole "
+            "calendar years are compared, since part of a year beside the whole would reveal "
+            "small numbers. Shown: the events so far, and %(previous)s in full."
+        )
+        % values
+    ]
 
 
 def _left_out_notes(chosen: Chosen, scope: list[Unit]) -> list[str]:
@@ -181,6 +219,9 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
         chosen, notes = _as_published(chosen)
         chosen = _without_known(user, tops, chosen)
         notes += _left_out_notes(chosen, scope)
+    # Part of a period beside the whole of the one before is no comparison (varna.stats.periods).
+    chosen = replace(chosen, period=periods.comparable(chosen.period, by_month=reveal))
+    notes += _comparison_notes(chosen.period, reveal)
     period, previous = chosen.period, chosen.period.previous()
     forms = list(chosen.forms) or list(Form.values)
     top_paths = {unit.path for unit in scope}
@@ -252,7 +293,7 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
         reveal=reveal,
         total=current.total,
         previous=before.total,
-        change=suppression.change(current.total, before.total),
+        change=_difference(chosen.period, current.total, before.total),
         employees=employees,
         previous_employees=employees_before,
         rate=suppression.rate(current.total, employees),
@@ -300,6 +341,11 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     return board
 
 
+def _difference(period: periods.Period, now: Figure, then: Figure) -> int | None:
+    """The change from the period before, where the two are compared (see periods)."""
+    return suppression.change(now, then) if period.is_compared else None
+
+
 HANDLING_TABLES = frozenset({"ack", "measures", "police", "serious", "influenced", "notice"})
 
 
@@ -339,7 +385,11 @@ def _tables(
         form_rows.append(
             Row(
                 str(labels[form]),
-                [figure_cell(now), figure_cell(then), change_cell(suppression.change(now, then))],
+                [
+                    figure_cell(now),
+                    figure_cell(then),
+                    change_cell(_difference(period, now, then)),
+                ],
                 cases_link=link,
             )
         )
@@ -358,6 +408,7 @@ def _tables(
         _("Month"),
         [_("Events"), _("Month of the previous period"), _("Events then")],
         month_rows,
+        period.comparison,
     )
 
     unit_rows = []
@@ -384,7 +435,7 @@ def _tables(
                 [
                     figure_cell(now),
                     figure_cell(then),
-                    change_cell(suppression.change(now, then)),
+                    change_cell(_difference(period, now, then)),
                     Cell(str(employees) if employees else "–", employees or None),
                     number_cell(suppression.rate(now, employees)),
                 ],
@@ -450,6 +501,12 @@ def _tables(
         _("Events by who did it"),
         _("Relation"),
     )
+    shares(
+        "believed",
+        {**{code: str(label) for code, label in Answer.choices}, NOT_STATED: not_stated},
+        _("Events by whether the employee believed the purpose was to influence their work"),
+        _("Answer"),
+    )
     several = _("An event can count in more than one row.")
     subform_labels = {
         f"sub_{form}_{code}": f"{Form(form).label}: {label}"
@@ -463,6 +520,13 @@ def _tables(
         {code: str(label) for code, label in Consequence.choices},
         _("Events by consequence"),
         _("Consequence"),
+        several,
+    )
+    shares(
+        "purpose",
+        {code: str(label) for code, label in Purpose.choices},
+        _("Events by what the employee believes the person wanted"),
+        _("Purpose"),
         several,
     )
 
@@ -571,7 +635,7 @@ def _hot_spots(
                 count=now.value,
                 employees=employees,
                 rate=now.value * 100 / employees,
-                change=suppression.change(now, then),
+                change=_difference(period, now, then),
                 link="",
             )
         )

@@ -6,7 +6,8 @@ write reports and cases call `count_event` after every change, and `rebuild` rec
 everything (after bulk loading, and from `manage.py rebuild_stats`). The subtree rollup
 (`SubtreeMonthlyCount`, and `SubtreeYearlyCount` from it) is summed from `MonthlyCount` in the
 same recount, for the unit's ancestors it covers; `recount_moved` redoes it where a unit left
-and joined the tree.
+and joined the tree (after a move in the admin or an organisation import, told by
+varna.orgs.signals.units_moved).
 """
 
 from collections.abc import Iterable, Iterator
@@ -25,9 +26,11 @@ from varna.reporting.models import ReadLog, Report
 from varna.reporting.taxonomy import Answer
 from varna.stats.models import (
     ACTOR_COLUMNS,
+    BELIEVED_COLUMNS,
     CONSEQUENCE_COLUMNS,
     COUNT_COLUMNS,
     PLACE_COLUMNS,
+    PURPOSE_COLUMNS,
     SITUATION_COLUMNS,
     SUBFORM_COLUMNS,
     SUBTREE_DEPTH,
@@ -44,6 +47,8 @@ _SUBFORM_COLUMN = {f"{form}.{code}": column for column, (form, code) in SUBFORM_
 _PLACE_COLUMN = {code: column for column, code in PLACE_COLUMNS.items()}
 _ACTOR_COLUMN = {code: column for column, code in ACTOR_COLUMNS.items()}
 _CONSEQUENCE_COLUMN = {code: column for column, code in CONSEQUENCE_COLUMNS.items()}
+_BELIEVED_COLUMN = {code: column for column, code in BELIEVED_COLUMNS.items()}
+_PURPOSE_COLUMN = {code: column for column, code in PURPOSE_COLUMNS.items()}
 _POLICE_COLUMN = {
     PoliceDecision.EMPLOYER_FILES: "police_employer",
     PoliceDecision.EMPLOYEE_WITH_HELP: "police_employee",
@@ -59,6 +64,8 @@ _FIELDS = [
     "place",
     "actor_relation",
     "consequences",
+    "purpose_to_influence",
+    "purposes",
     "case__opened_at",
     "case__acknowledged_at",
     "case__acknowledge_due_at",
@@ -107,6 +114,11 @@ def _add(totals: dict[str, int], row: dict[str, Any]) -> None:
     for code in set(row["consequences"] or []):
         if code in _CONSEQUENCE_COLUMN:
             totals[_CONSEQUENCE_COLUMN[code]] += 1
+    if row["purpose_to_influence"] in _BELIEVED_COLUMN:
+        totals[_BELIEVED_COLUMN[row["purpose_to_influence"]]] += 1
+    for code in set(row["purposes"] or []):
+        if code in _PURPOSE_COLUMN:
+            totals[_PURPOSE_COLUMN[code]] += 1
     acknowledged, due = row["case__acknowledged_at"], row["case__acknowledge_due_at"]
     if acknowledged is not None:
         totals["ack_in_time" if due is None or acknowledged <= due else "ack_late"] += 1
@@ -363,19 +375,32 @@ def count_case(case: Case) -> None:
 
 
 @transaction.atomic
-def recount_moved(*, old_path: str, new_path: str) -> None:
-    """Recompute the subtree rollup after the unit at `old_path` moved to `new_path` (the
-    base rollup needs nothing: it is per unit, and a subtree is read by path)."""
-    left = [path for path in _subtree_paths(old_path) if path != old_path]
-    moved = Unit.objects.filter(tree.subtree_q(new_path), depth__lte=SUBTREE_DEPTH)
-    paths = sorted({*left, *_subtree_paths(new_path), *moved.values_list("path", flat=True)})
-    list(Unit.objects.select_for_update(no_key=True).filter(path__in=paths).order_by("path"))
-    # Units of the moved subtree that are now too deep for the subtree rollup lose their rows.
-    for model in (SubtreeMonthlyCount, SubtreeYearlyCount):
-        model.objects.filter(
-            tree.subtree_q(new_path, "unit__path"), unit__depth__gt=SUBTREE_DEPTH
-        ).delete()
-    _recount_subtrees(paths)
+def recount_moved(*, moves: list[tuple[str, str]]) -> None:
+    """Recompute the subtree rollup after units moved in the tree (`moves`: old and new path
+    of each unit put under another parent, all already moved), each subtree that lost or
+    gained a unit once. The base rollup needs nothing: it is per unit, and a subtree is read
+    by path."""
+    paths: set[str] = set()
+    for old_path, new_path in moves:
+        paths.update(path for path in _subtree_paths(old_path) if path != old_path)
+        paths.update(_subtree_paths(new_path))
+        moved = Unit.objects.filter(tree.subtree_q(new_path), depth__lte=SUBTREE_DEPTH)
+        paths.update(moved.values_list("path", flat=True))
+    # An old path no unit holds any more (its unit moved too) is recounted at its new one.
+    paths = set(Unit.objects.filter(path__in=paths).values_list("path", flat=True))
+    list(
+        Unit.objects.select_for_update(no_key=True)
+        .filter(path__in=sorted(paths))
+        .order_by("path")
+        .values_list("pk", flat=True)
+    )
+    # Units of a moved subtree that are now too deep for the subtree rollup lose their rows.
+    for _old_path, new_path in moves:
+        for model in (SubtreeMonthlyCount, SubtreeYearlyCount):
+            model.objects.filter(
+                tree.subtree_q(new_path, "unit__path"), unit__depth__gt=SUBTREE_DEPTH
+            ).delete()
+    _recount_subtrees(sorted(paths))
 
 
 @transaction.atomic

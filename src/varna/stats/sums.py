@@ -15,9 +15,11 @@ from varna.stats import rollups
 from varna.stats.figures import NOT_STATED
 from varna.stats.models import (
     ACTOR_COLUMNS,
+    BELIEVED_COLUMNS,
     CONSEQUENCE_COLUMNS,
     COUNT_COLUMNS,
     PLACE_COLUMNS,
+    PURPOSE_COLUMNS,
     SITUATION_COLUMNS,
     SUBFORM_COLUMNS,
 )
@@ -32,6 +34,7 @@ SPLITS = (
     "place",
     "situation",
     "actor",
+    "believed",
     "ack",
     "measures",
     "police",
@@ -39,7 +42,7 @@ SPLITS = (
     "influenced",
 )
 # Tables where an event can count in more than one row.
-OVERLAPPING = ("subform", "consequence")
+OVERLAPPING = ("subform", "consequence", "purpose")
 
 
 def _zero() -> dict[str, int]:
@@ -81,6 +84,8 @@ class Sums:
         places[NOT_STATED] = total - sum(places.values())
         actors = {code: now[column] for column, code in ACTOR_COLUMNS.items()}
         actors[NOT_STATED] = total - sum(actors.values())
+        believed = {code: now[column] for column, code in BELIEVED_COLUMNS.items()}
+        believed[NOT_STATED] = total - sum(believed.values())
         acknowledged = now["ack_in_time"] + now["ack_late"]
         police = {
             "employer": now["police_employer"],
@@ -94,6 +99,7 @@ class Sums:
             "place": places,
             "situation": dict(self.by_situation[index]),
             "actor": actors,
+            "believed": believed,
             "ack": {
                 "in_time": now["ack_in_time"],
                 "late": now["ack_late"],
@@ -110,6 +116,7 @@ class Sums:
         return {
             "subform": {column: now[column] for column in SUBFORM_COLUMNS},
             "consequence": {code: now[column] for column, code in CONSEQUENCE_COLUMNS.items()},
+            "purpose": {code: now[column] for column, code in PURPOSE_COLUMNS.items()},
         }
 
     def notices(self, index: int) -> dict[str, int]:

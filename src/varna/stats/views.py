@@ -50,11 +50,13 @@ def board_charts(board: Dashboard) -> list[charts.Chart]:
     ]
     month_table = board.tables["month"]
     if len(month_table.rows) > 1:
+        # Which span is set against which, so that a part of a year is never read as a fall.
+        description = _("Bars per month, this period and the same month of the previous one.")
         found.append(
             charts.bar_chart(
                 "month",
                 month_table.caption,
-                _("Bars per month, this period and the same month of the previous one."),
+                f"{description} {period.comparison}".strip(),
                 [row.label[2:] for row in month_table.rows],
                 [
                     (period.label, [row.cells[0] for row in month_table.rows]),
@@ -139,7 +141,18 @@ def export_cases(request: HttpRequest) -> HttpResponse:
 def report_new(request: HttpRequest) -> HttpResponse:
     """Queue the committee report of the dashboard as filtered."""
     _follows_up(request)
-    chosen, _form = chosen_from(request, request.POST)
+    chosen, _form, problems = selectors.parse(request.user, request.POST, timezone.localdate())
+    if problems:
+        # The filters come from the page's hidden fields: what was not understood was changed
+        # on the way, and a report of other figures than the page showed must not be made.
+        messages.error(
+            request,
+            _(
+                "The committee report was not made: its filters were not understood. "
+                "Choose the filters again and make the report from the page they show."
+            ),
+        )
+        return redirect("stats:dashboard")
     board_title = chosen.unit.name if chosen.unit else _("Everything you follow up")
     job = services.request_report(
         owner=request.user,  # type: ignore[arg-type]

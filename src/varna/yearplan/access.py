@@ -1,9 +1,11 @@
 """Who may see and do what in the year plan: the year-plan side of the one access layer.
 
 Managers, safety representatives, analysts and auditors see the year plan of their subtrees
-(VIEW_YEARPLAN); only managers mark activities done or reopen them (MANAGE_YEARPLAN). The names
-of new employees on introductions are shown only to those who see the unit's staff. Templates
-are administered per municipality; the shared defaults only by the bootstrap account.
+(VIEW_YEARPLAN); only managers mark activities done or reopen them (MANAGE_YEARPLAN). HR and
+committee members see only how well it is kept: the share of activities done on time per unit
+(VIEW_YEARPLAN_COMPLIANCE, which everyone who sees the plan also has). The names of new
+employees on introductions are shown only to those who see the unit's staff. Templates are
+administered per municipality; the shared defaults only by the bootstrap account.
 """
 
 from django.db.models import QuerySet
@@ -45,17 +47,22 @@ def sees_names(user: AnyUser, unit: Unit) -> bool:
     return access.can(user, Action.VIEW_STAFF, unit)
 
 
-def yearplan_unit(user: AnyUser, code: str) -> Unit | None:
+def yearplan_unit(user: AnyUser, code: str, action: Action = Action.VIEW_YEARPLAN) -> Unit | None:
     """The unit with this code if its year plan is in the user's scope, else None."""
     unit = Unit.objects.filter(code=code).first()
-    if unit is None or not access.can(user, Action.VIEW_YEARPLAN, unit):
+    if unit is None or not access.can(user, action, unit):
         return None
     return unit
 
 
-def top_units(user: AnyUser) -> list[Unit]:
+def top_units(user: AnyUser, action: Action = Action.VIEW_YEARPLAN) -> list[Unit]:
     """The tops of the user's year-plan scope, where the overview starts."""
-    return list(Unit.objects.filter(path__in=access.scope_paths(user, Action.VIEW_YEARPLAN)))
+    return list(Unit.objects.filter(path__in=access.scope_paths(user, action)))
+
+
+def sees_plan(user: AnyUser, unit: Unit) -> bool:
+    """Whether the user may open the unit's plan itself (its activities and evidence)."""
+    return access.can(user, Action.VIEW_YEARPLAN, unit)
 
 
 def templates_for_admin(user: AnyUser) -> QuerySet[ActivityTemplate]:

@@ -8,12 +8,13 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from varna.core import forms as base
 from varna.orgs.models import Unit
 from varna.yearplan import access
 from varna.yearplan.models import ActivityTemplate
 
 
-class TemplateForm(forms.ModelForm):
+class TemplateForm(base.ModelForm):
     unit_kinds = forms.MultipleChoiceField(
         label=ActivityTemplate._meta.get_field("unit_kinds").verbose_name,
         help_text=ActivityTemplate._meta.get_field("unit_kinds").help_text,

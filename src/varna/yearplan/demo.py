@@ -2,11 +2,13 @@
 
 Most activities that are already due are done, with evidence: the yearly risk assessment by the
 demo's approved risk assessment of the unit where there is one (the risk demo runs before this
-step), the workplace-meeting reviews by a link to the minutes, the rest by a note. A few units
-fall behind (their activities stay open, so the overview shows them overdue), and a few
-activities elsewhere are late. Which ones is decided by a checksum of the activity's unit,
-template and period, not by a random sequence, so loading twice gives the same plan and the
-second load changes nothing. Everything goes through the services.
+step), the reviews of events at the workplace meetings and at the cooperation group's (FSG)
+monthly meetings by a link to the minutes, the rest by a note. A few units fall behind (their
+activities stay open, so the overview shows them overdue), and a few activities elsewhere are
+late: about one in nine stays open, about one in seven of the rest is done after its due date.
+Which ones is decided by a checksum of the activity's unit, template and period, not by a
+random sequence, so loading twice gives the same plan and the second load changes nothing.
+Everything goes through the services.
 """
 
 import zlib
@@ -27,7 +29,9 @@ from varna.yearplan.models import Activity, Kind
 BEHIND = {"DEMO-FSE3", "DEMO-HEM", "GRANN-EB"}
 # Of everything else already due, about one in this many is late.
 LATE_ONE_IN = 9
-MINUTES = "https://intranat.demo.varna.example/apt/{unit}/{day}"
+# Of those done, about one in this many is done after its due date.
+DONE_LATE_ONE_IN = 7
+MINUTES = "https://intranat.demo.varna.example/{meeting}/{unit}/{day}"
 
 
 def _checksum(activity: Activity) -> int:
@@ -42,8 +46,13 @@ def _stays_open(activity: Activity, this_year: int) -> bool:
 
 
 def _done_at(activity: Activity, now: datetime) -> datetime:
-    """Some days before the due date, in office hours; never in the future."""
-    day = max(activity.due_on - timedelta(days=_checksum(activity) % 20), activity.period_start)
+    """Some days before the due date (or, for a few, some days after it), in office hours;
+    never in the future."""
+    checksum = _checksum(activity)
+    if checksum // LATE_ONE_IN % DONE_LATE_ONE_IN == 0:
+        day = activity.due_on + timedelta(days=3 + checksum % 20)
+    else:
+        day = max(activity.due_on - timedelta(days=checksum % 20), activity.period_start)
     moment = timezone.make_aware(datetime.combine(day, time(10 + _checksum(activity) % 6, 0)))
     return min(moment, now - timedelta(hours=1))
 
@@ -94,7 +103,12 @@ def load() -> bool:
             else:
                 evidence["note"] = "Riskbedömningen gjordes på papper och finns i diariet."
         elif activity.kind == Kind.EVENT_REVIEW:
-            evidence["link"] = MINUTES.format(unit=activity.unit.code.lower(), day=at.date())
+            # The administration's reviews are the cooperation group's, the rest workplace
+            # meetings'.
+            meeting = "fsg" if activity.unit.kind == Unit.Kind.ADMINISTRATION else "apt"
+            evidence["link"] = MINUTES.format(
+                meeting=meeting, unit=activity.unit.code.lower(), day=at.date()
+            )
         else:
             evidence["note"] = "Genomfört enligt planen."
         services.complete_activity(activity, by=by, now=min(at, now), **evidence)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from varna.core import forms as base
 from varna.risk.models import Assessment
 from varna.yearplan.models import Activity
 
@@ -12,7 +13,7 @@ TEXT = {"rows": 4}
 FIRST_YEAR, YEARS_AHEAD = 2000, 5
 
 
-class FilterForm(forms.Form):
+class FilterForm(base.Form):
     """The overview's choice of unit and year, read from the address (`?enhet=&ar=`)."""
 
     enhet = forms.CharField(
@@ -48,7 +49,7 @@ class AssessmentChoiceField(forms.ModelChoiceField[Assessment]):
         )
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(base.Form):
     """Marking an activity done: at least one kind of evidence (the service checks which)."""
 
     assessment = AssessmentChoiceField(
@@ -61,7 +62,10 @@ class CompleteForm(forms.Form):
         label=_("Link to the minutes"),
         required=False,
         max_length=500,
-        help_text=_("For example the workplace meeting's minutes, starting with https://."),
+        help_text=_(
+            "For example the minutes of the workplace meeting or of the cooperation group, "
+            "starting with https://."
+        ),
         widget=forms.URLInput(),
     )
     note = forms.CharField(
@@ -79,7 +83,7 @@ class CompleteForm(forms.Form):
         ).order_by("-assessed_on", "-pk")
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(base.Form):
     reason = forms.CharField(
         label=_("Why it is reopened"),
         max_length=2000,

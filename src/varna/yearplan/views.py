@@ -1,6 +1,8 @@
-"""The year plan: the overview rolled up the tree, a unit's plan and an activity's page."""
+"""The year plan: the overview rolled up the tree, how well it is kept, a unit's plan and an
+activity's page."""
 
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,14 +21,12 @@ from varna.yearplan import access, forms, selectors, services
 from varna.yearplan.selectors import MONTHS
 
 
-@login_required
-@require_GET
-def overview(request: HttpRequest) -> HttpResponse:
-    if not org_access.can(request.user, Action.VIEW_YEARPLAN):
-        raise Http404
+def _filtered(request: HttpRequest, action: Action) -> dict[str, Any]:
+    """The unit and year chosen in the address for a page of `action`'s scope, with the filter
+    form and where the user may go up or across to."""
     today = timezone.localdate()
     form = forms.FilterForm(request.GET or None, this_year=today.year)
-    tops = access.top_units(request.user)
+    tops = access.top_units(request.user, action)
     unit, year = tops[0], today.year
     if form.is_bound:
         # An unusable year or unit is shown next to its field, and the page falls back to
@@ -36,14 +36,14 @@ def overview(request: HttpRequest) -> HttpResponse:
         # Only a code the form accepted is looked up (not one too long or with a NUL byte).
         code = form.cleaned_data.get("enhet", "") if "enhet" not in form.errors else ""
         if code:
-            found = access.yearplan_unit(request.user, code)
+            found = access.yearplan_unit(request.user, code, action)
             if found is None:
                 form.add_error(
                     "enhet", _("There is no unit with that code in your part of the organisation.")
                 )
             else:
                 unit = found
-    context = {
+    return {
         "form": form,
         "unit": unit,
         "year": year,
@@ -52,12 +52,39 @@ def overview(request: HttpRequest) -> HttpResponse:
         "ancestors": [
             ancestor
             for ancestor in unit.ancestors().exclude(pk=unit.pk)
-            if org_access.can(request.user, Action.VIEW_YEARPLAN, ancestor)
+            if org_access.can(request.user, action, ancestor)
         ],
-        "rows": selectors.overview(request.user, unit, year, today),
-        "months": [date(year, month, 1) for month in MONTHS],
     }
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    if not org_access.can(request.user, Action.VIEW_YEARPLAN):
+        raise Http404
+    context = _filtered(request, Action.VIEW_YEARPLAN)
+    unit, year = context["unit"], context["year"]
+    context["rows"] = selectors.overview(request.user, unit, year, context["today"])
+    context["months"] = [date(year, month, 1) for month in MONTHS]
     return render(request, "yearplan/yearplan_overview.html", context)
+
+
+@login_required
+@require_GET
+def compliance(request: HttpRequest) -> HttpResponse:
+    """How well the year plan is kept, per unit: read-only, for everyone who follows it up."""
+    if not org_access.can(request.user, Action.VIEW_YEARPLAN_COMPLIANCE):
+        raise Http404
+    context = _filtered(request, Action.VIEW_YEARPLAN_COMPLIANCE)
+    year = context["year"]
+    context["rows"] = selectors.compliance_rows(
+        request.user, context["unit"], date(year, 1, 1), date(year + 1, 1, 1), context["today"]
+    )
+    # Links to the plans themselves only where the user may open them.
+    context["plans"] = {
+        row.unit.pk for row in context["rows"] if access.sees_plan(request.user, row.unit)
+    }
+    return render(request, "yearplan/yearplan_compliance.html", context)
 
 
 def _year(request: HttpRequest, today_year: int) -> int:

@@ -28,6 +28,7 @@ from varna.orgs.importing.csvfile import (
     _records,
 )
 from varna.orgs.models import Unit
+from varna.orgs.signals import units_moved
 
 # Not digits, so it can never equal a real path; codes are unique, so neither can two of these.
 TEMPORARY_PATH_PREFIX = "import:"
@@ -295,6 +296,7 @@ def _write_units(
 
     created = changed = unchanged = moved_along = 0
     upserts: list[Unit] = []
+    moves: list[tuple[str, str]] = []  # (old path, new path) of the units given a new parent
     for code in pk_of:
         old, row = existing.get(code), rows.get(code)
         parent_code = parent_of[code]
@@ -310,6 +312,8 @@ def _write_units(
             name, kind = row.name, row.kind
             valid_from = row.valid_from or (old.valid_from if old else default_from)
             valid_to = row.valid_to if has_valid_to or not old else old.valid_to
+            if old is not None and parent_pk != old.parent_id:
+                moves.append((old.path, path))
             if old is None:
                 created += 1
             elif (parent_pk, name, kind, valid_from, valid_to) != (
@@ -346,4 +350,7 @@ def _write_units(
         unique_fields=["code"],
         update_fields=UNIT_FIELDS,
     )
+    if moves:
+        # As a move in the admin does: what is summed per subtree follows the units.
+        units_moved.send(sender=Unit, moves=moves)
     return UnitImportResult(created, changed, unchanged, moved_along)

@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from varna.core import forms as base
 from varna.records import attachments
 from varna.reporting.models import Attachment
 from varna.reporting.services import record_read
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(base.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
         # An empty file reaches the service, which refuses it with its own message.

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from varna.cases import access as case_access
+from varna.core import forms as base
 from varna.orgs import access
 from varna.orgs.access import Action
 from varna.orgs.models import User
@@ -21,7 +22,7 @@ from varna.reporting.services import record_read
 RESULTS_MAX = 50
 
 
-class PersonSearchForm(forms.Form):
+class PersonSearchForm(base.Form):
     q = forms.CharField(
         label=_("Name, user name or e-mail"),
         min_length=2,

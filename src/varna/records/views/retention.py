@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from varna.core import forms as base
 from varna.core.forms import show_refusal
 from varna.orgs import access
 from varna.orgs.access import Action
@@ -60,7 +61,7 @@ def _kind(scope: Scope, kind: str) -> Kind:
     return Kind(kind)
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(base.Form):
     months = forms.IntegerField(
         label=_("Kept for (months)"),
         help_text=_("At least 1, at most 1,200 (100 years)."),

@@ -490,6 +490,13 @@ def test_a_manager_takes_a_case_from_the_inbox_to_closed(page, site):
         "heading", name="Notify Arbetsmiljöverket today", exact=False
     ).count()
 
+    # The injury makes the work-injury report to Försäkringskassan due before closing.
+    page.get_by_text("Record the work-injury report and AFA").click()
+    insurance = page.locator("form[action$='/steg/insurance/']")
+    insurance.get_by_label("Work-injury report made on").fill(date.today().isoformat())
+    insurance.get_by_role("button", name="Save the dates").click()
+    done("The work-injury report and AFA are updated")
+
     page.get_by_text("Offer support", exact=True).click()
     support = page.locator("form[action$='/steg/support/']")
     support.get_by_label("Kind").select_option("defusing")

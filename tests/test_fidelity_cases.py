@@ -348,3 +348,67 @@ def test_the_demo_closes_no_case_with_its_work_injury_report_pending():
     assert not [case.pk for case in closed_injuries if case.injury_report_pending]
     pending = [case for case in Case.objects.filter(injury=True) if case.injury_report_pending]
     assert all(case.injury_report_due_at for case in pending)
+
+
+def test_closing_as_not_unlawful_also_waits_for_the_work_injury_report(cast):
+    case = new_case(cast, consequences=["injury"])
+    assert case.injury_report_pending
+    before = snapshot(case)
+    with pytest.raises(ValidationError):
+        services.close_not_unlawful(case, by=cast["forste"], reason="Ett överklagande.")
+    assert snapshot(case) == before
+
+
+def migration_step():
+    """The data step of cases migration 0006, to run on rows as they stood before it."""
+    import importlib
+
+    from django.apps import apps
+
+    step = importlib.import_module(
+        "varna.cases.migrations.0006_request_receipt_injury_report"
+    ).start_open_deadlines
+    return step, apps
+
+
+def test_the_migration_dates_open_requests_and_injury_reports(cast):
+    step, apps = migration_step()
+    case = new_case(cast, consequences=["injury"])
+    Case.objects.filter(pk=case.pk).update(injury_report_due_at=None)
+    Reminder.objects.filter(case=case, kind=Reminder.Kind.INJURY_REPORT).delete()
+    request = services.request_measures(
+        by=cast["skyddsombud"], unit=case.unit, case=case, demand="Larm i receptionen."
+    )
+    SafetyRequest.objects.filter(pk=request.pk).update(answer_due_on=None)
+
+    step(apps, None)
+
+    case = Case.objects.get(pk=case.pk)
+    assert case.injury_report_due_at is not None
+    assert case.next_due_at is not None and case.next_due_at <= case.injury_report_due_at
+    assert Reminder.objects.filter(
+        case=case, kind=Reminder.Kind.INJURY_REPORT, cancelled_at=None
+    ).exists()
+    request = SafetyRequest.objects.get(pk=request.pk)
+    assert request.answer_due_on == timezone.localdate(request.created_at)
+    assert request.is_late(timezone.localdate() + timedelta(days=1))
+
+
+def test_the_public_records_copy_shows_the_requests_kind_receipt_and_arbetsmiljoverket(cast):
+    case = new_case(cast)
+    request = services.request_measures(
+        by=cast["skyddsombud"], unit=case.unit, case=case, demand="Larm i receptionen."
+    )
+    services.confirm_request(request, by=cast["forste"])
+    services.answer_request(
+        request, by=cast["forste"], answer="Inte i år.", decision=SafetyRequest.Decision.REJECTED
+    )
+    services.record_request_to_authority(
+        SafetyRequest.objects.get(pk=request.pk),
+        by=cast["skyddsombud"],
+        sent_on=timezone.localdate(),
+    )
+    page = cast.client("forste").get(f"/utlamnande/{case.code}/").content.decode()
+    assert swedish("Request for measures") + ": Larm i receptionen." in page
+    assert swedish("Receipt confirmed in writing %(at)s.", at="").strip(" .") in page
+    assert swedish("Sent to Arbetsmiljöverket %(day)s.", day="").strip(" .") in page

@@ -450,6 +450,8 @@ def test_a_report_with_an_unknown_button_is_a_bad_request_and_nothing_is_stored(
         del data["action"]
     response = cast.client("medarbetare").post("/rapportera/", data)
     assert response.status_code == 400
+    # The page says so in the usual frame, signed in (the menu is there).
+    assert f'action="{reverse("accounts:logout")}"' in response.content.decode()
     assert Report.objects.count() == before
     assert not Draft.objects.filter(user=cast["medarbetare"], data__icontains="Hemligt").exists()
 

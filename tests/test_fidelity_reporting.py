@@ -373,7 +373,10 @@ def test_the_follow_up_counts_court_and_the_new_relations_apart(cast):
         ({"main_form": "corruption", "consequences": ["fear"]}, KiaType.RISK),
         ({"main_form": "corruption", "consequences": ["injury"]}, KiaType.ACCIDENT),
         ({"main_form": "corruption", "other_forms": ["threat"]}, KiaType.INCIDENT),
-        ({"main_form": "harassment"}, KiaType.INCIDENT),
+        ({"main_form": "harassment"}, KiaType.RISK),
+        ({"main_form": "harassment", "consequences": ["none"]}, KiaType.RISK),
+        ({"main_form": "harassment", "consequences": ["fear"]}, KiaType.INCIDENT),
+        ({"main_form": "corruption", "other_forms": ["harassment"]}, KiaType.RISK),
         ({"main_form": "damage", "consequences": ["property"]}, KiaType.INCIDENT),
         ({"main_form": "threat", "consequences": ["none"]}, KiaType.INCIDENT),
         ({"main_form": "violence", "consequences": ["shock"]}, KiaType.ACCIDENT),
@@ -387,9 +390,11 @@ def test_the_kia_type_set_by_rule_follows_the_domain(employee, extra, expected):
 
 def test_the_rule_alone_reads_every_form_of_the_event():
     assert kia_type_by_rule(consequences=[], forms=["corruption"]) == KiaType.RISK
-    assert kia_type_by_rule(consequences=[], forms=["corruption", "harassment"]) == (
+    assert kia_type_by_rule(consequences=[], forms=["corruption", "harassment"]) == KiaType.RISK
+    assert kia_type_by_rule(consequences=["fear"], forms=["corruption", "harassment"]) == (
         KiaType.INCIDENT
     )
+    assert kia_type_by_rule(consequences=[], forms=["corruption", "damage"]) == KiaType.INCIDENT
 
 
 def test_a_threat_among_the_further_forms_is_never_only_a_risk_observation(employee):
@@ -407,8 +412,9 @@ def test_the_form_explains_the_rule_for_an_improper_offer(employee):
     client, _unit = employee
     with translation.override("sv"):
         explained = translation.gettext(
-            "Left as it is, an injury makes it an accident (olycksfall), an improper offer "
-            "alone a risk observation, and anything else a near miss (tillbud)."
+            "Left as it is, an injury makes it an accident (olycksfall); an improper offer "
+            "alone, or harassment that did no harm, a risk observation; anything else a near "
+            "miss (tillbud)."
         )
     assert explained in client.get(NEW).text
 

@@ -434,7 +434,7 @@ def assert_tables_in_keyboard_regions(html: str) -> None:
     for wrapper in page.tables:
         assert wrapper is not None, "a table outside a scroll region"
         assert wrapper.get("tabindex") == "0"
-        assert wrapper.get("role") == "region"
+        assert wrapper.get("role") == "group"
         assert wrapper.get("aria-labelledby") in page.ids
 
 

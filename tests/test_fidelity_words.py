@@ -22,8 +22,8 @@ def test_the_report_form_says_who_reads_the_report_and_links_the_privacy_notice(
     page = cast.client("medarbetare").get(reverse("reporting:new")).content.decode()
     readers = _sv(
         "Your manager and your unit's safety representative read what you report (the safety "
-        "representative without the part about who did it); a report of corruption sent to the "
-        "security coordinator is read only by them."
+        "representative without the part about who did it), the security coordinator reads "
+        "corruption and serious threats, and HR the parts about support and injury."
     )
     kept = _sv(
         "The report is an official document protected by secrecy, kept as long as the "

@@ -374,7 +374,7 @@ def assert_reflows(html: str) -> None:
         assert all(cell.lstrip().startswith('<span class="yearplan-label">') for cell in cells)
     wraps = re.findall(r"<div class=\"table-wrap yearplan-wrap\"([^>]*)>", html)
     assert len(wraps) == len(tables)
-    assert all('tabindex="0"' in attrs and 'role="region"' in attrs for attrs in wraps)
+    assert all('tabindex="0"' in attrs and 'role="group"' in attrs for attrs in wraps)
 
 
 @pytest.mark.parametrize(

@@ -19,3 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]
+
+handler400 = "varna.core.views.bad_request"

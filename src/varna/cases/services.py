@@ -1164,6 +1164,11 @@ def close_not_unlawful(case: Case, *, by: User, reason: str, now: datetime | Non
         raise ValidationError(
             {"reason": _("Write why it is not unlawful influence; the employee is told this.")}
         )
+    if case.injury_report_pending:
+        # An injury at work is a work injury whatever the event turns out to be.
+        raise ValidationError(
+            _("Record the work-injury report to Försäkringskassan, or why none is needed.")
+        )
     _event(
         case,
         by,

@@ -390,18 +390,24 @@ def _support_section(case: Case) -> Section:
 def _requests_section(case: Case) -> Section:
     lines = []
     for item in case.safety_requests.select_related("requested_by"):
-        text = item.demand
+        text = f"{item.get_kind_display()}: {item.demand}"
+        if item.confirmed_at is not None:
+            text += " " + _("Receipt confirmed in writing %(at)s.") % {"at": _at(item.confirmed_at)}
         if item.is_answered:
             text += " " + _("Answer %(day)s (%(decision)s): %(answer)s") % {
                 "day": _day(item.answered_on),
                 "decision": item.get_decision_display(),
                 "answer": item.answer,
             }
+        if item.authority_sent_on is not None:
+            text += " " + _("Sent to Arbetsmiljöverket %(day)s.") % {
+                "day": _day(item.authority_sent_on)
+            }
         label = f"{item.created_at:%Y-%m-%d}, {_name(item.requested_by)}"
         lines.append(Line(label, text))
     return Section(
         "requests",
-        _("Requests for measures from the safety representative"),
+        _("Requests from the safety representative"),
         lines,
         empty=_("No formal requests."),
     )

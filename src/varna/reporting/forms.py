@@ -165,8 +165,9 @@ class ReportForm(base.Form):
         choices=[("", _("Set by rule")), *KiaType.choices],
         required=False,
         help_text=_(
-            "Left as it is, an injury makes it an accident (olycksfall), an improper offer "
-            "alone a risk observation, and anything else a near miss (tillbud)."
+            "Left as it is, an injury makes it an accident (olycksfall); an improper offer "
+            "alone, or harassment that did no harm, a risk observation; anything else a near "
+            "miss (tillbud)."
         ),
     )
 

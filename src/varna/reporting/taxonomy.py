@@ -186,13 +186,20 @@ ACCIDENT_CONSEQUENCES = frozenset({Consequence.INJURY, Consequence.SHOCK})
 
 def kia_type_by_rule(*, consequences: list[str], forms: list[str]) -> str:
     """The KIA event type of an event of these forms (the main form and any further ones):
-    olycksfall when someone was injured (however slightly, or in shock); a risk observation
-    for corruption alone, an improper offer being a risk seen rather than harm that nearly
-    happened; otherwise a near miss (tillbud): threats and violence always, and harassment
-    and damage too, which happen to someone and can lead to ill health. Whether a near miss
-    is serious is the handler's assessment (the case flags the events that may be)."""
+    olycksfall when someone was injured (however slightly, or in shock); a near miss (tillbud)
+    for threats and violence always; a risk observation for corruption alone (an improper offer
+    is a risk seen rather than harm that nearly happened) and for harassment that did no harm
+    (no consequence given, or "none"); otherwise a near miss: damage, and harassment that left
+    fear, sick leave or changed behaviour, can lead to ill health. Whether a near miss is
+    serious is the handler's assessment (the case flags the events that may be)."""
+    chosen = set(forms)
     if ACCIDENT_CONSEQUENCES & set(consequences):
         return KiaType.ACCIDENT
-    if set(forms) == {Form.CORRUPTION}:
+    if chosen & {Form.THREAT, Form.VIOLENCE}:
+        return KiaType.INCIDENT
+    if chosen == {Form.CORRUPTION}:
+        return KiaType.RISK
+    harm = set(consequences) - {Consequence.NONE}
+    if chosen <= {Form.HARASSMENT, Form.CORRUPTION} and not harm:
         return KiaType.RISK
     return KiaType.INCIDENT

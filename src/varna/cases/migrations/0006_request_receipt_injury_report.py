@@ -3,6 +3,7 @@
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
 
 
 def confirm_answered(apps, schema_editor):
@@ -12,6 +13,29 @@ def confirm_answered(apps, schema_editor):
         request.confirmed_at = request.updated_at
         request.confirmed_by_id = request.answered_by_id
         request.save(update_fields=["confirmed_at", "confirmed_by"])
+
+
+def start_open_deadlines(apps, schema_editor):
+    """Deadlines the new rules give to what was already open: an unanswered request was
+    overdue at once, so its answer was wanted the day it was made (the safety representative
+    may turn to Arbetsmiljöverket); an open case with an injury and no work-injury report
+    recorded has the report due now, with a reminder, as if the injury were recorded today."""
+    SafetyRequest = apps.get_model("cases", "SafetyRequest")
+    Case = apps.get_model("cases", "Case")
+    Reminder = apps.get_model("cases", "Reminder")
+    now = timezone.now()
+    for request in SafetyRequest.objects.filter(answered_on=None, answer_due_on=None):
+        request.answer_due_on = timezone.localdate(request.created_at)
+        request.save(update_fields=["answer_due_on"])
+    pending = Case.objects.filter(
+        injury=True, injury_report_on=None, no_injury_report_reason="", injury_report_due_at=None
+    ).exclude(state="closed")
+    for case in pending:
+        case.injury_report_due_at = now
+        if case.next_due_at is None or case.next_due_at > now:
+            case.next_due_at = now
+        case.save(update_fields=["injury_report_due_at", "next_due_at"])
+        Reminder.objects.create(kind="injury_report", due_at=now, case=case)
 
 
 class Migration(migrations.Migration):
@@ -172,4 +196,5 @@ class Migration(migrations.Migration):
             field=models.TextField(max_length=5000, verbose_name="what is requested and why"),
         ),
         migrations.RunPython(confirm_answered, migrations.RunPython.noop),
+        migrations.RunPython(start_open_deadlines, migrations.RunPython.noop),
     ]

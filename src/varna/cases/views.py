@@ -510,13 +510,12 @@ def police_draft(request: HttpRequest, code: str) -> HttpResponse:
     if role not in HANDLERS:
         raise Http404
     record_read(user=request.user, report=case.report, part="police_draft", role=role)  # type: ignore[arg-type]
-    root = case.unit.ancestors().first()
     context = {
         "case": case,
         "report": case.report,
         "labels": report_selectors.labels_for(case.report),
         "actor": ActorDetails.objects.filter(case=case).first(),
-        "employer": root.name if root else case.unit.name,
+        "employer": case.unit.municipality().name,
         "address": case.unit.workplace_address(),
         "handler": case.handler,
         # Worded from the decision: the employer files, or the employee files with its help.
@@ -786,10 +785,9 @@ def request_to_authority(request: HttpRequest, code: str) -> HttpResponse:
     today = timezone.localdate()
     if not item.may_go_to_authority(today):
         raise Http404
-    root = item.unit.ancestors().first()
     context = {
         "item": item,
-        "employer": root.name if root else item.unit.name,
+        "employer": item.unit.municipality().name,
         "address": item.unit.workplace_address(),
     }
     return render(request, "cases/request_authority.html", context)

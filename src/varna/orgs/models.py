@@ -77,6 +77,10 @@ class Unit(TimeStampedModel):
         """This unit and those above it, root first."""
         return Unit.objects.filter(path__in=tree.ancestor_paths(self.path)).order_by("depth")
 
+    def municipality(self) -> "Unit":
+        """The root of the unit's tree: the municipality, the employer."""
+        return Unit.objects.get(path=self.path[: tree.SEGMENT])
+
     def workplace_address(self) -> str:
         """The visiting address of this unit or the nearest unit above it that has one."""
         for unit in self.ancestors().order_by("-depth"):

@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from varna.orgs import tree
 from varna.orgs.models import Unit
 from varna.orgs.selectors import employments_of
 from varna.records import retention
@@ -21,7 +20,7 @@ def _municipality(request: HttpRequest) -> Unit | None:
     employment = employments_of(request.user).first()  # type: ignore[arg-type]
     if employment is None:
         return None
-    return Unit.objects.filter(path=employment.unit.path[: tree.SEGMENT]).first()
+    return employment.unit.municipality()
 
 
 @login_required

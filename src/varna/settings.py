@@ -450,8 +450,11 @@ VARNA_ESCALATION_WORKING_DAYS = int(os.environ.get("VARNA_ESCALATION_WORKING_DAY
 VARNA_SUPPORT_FOLLOW_UP_DAYS = int(os.environ.get("VARNA_SUPPORT_FOLLOW_UP_DAYS", "10"))
 # The local hour when the daily digest of reminders is e-mailed.
 VARNA_DIGEST_HOUR = int(os.environ.get("VARNA_DIGEST_HOUR", "7"))
-# Figures from fewer events than this are hidden from anyone who may not see the events.
-VARNA_SMALL_NUMBER_K = int(os.environ.get("VARNA_SMALL_NUMBER_K", "5"))
+# The follow-up's disclosure control for readers who may not open the cases
+# (varna.stats.perturbation): a count from 1 to VARNA_SMALL_NUMBER_K - 1 is never shown as
+# itself (it becomes 0 or K), and a larger one is moved by at most VARNA_MAX_ADJUSTMENT.
+VARNA_SMALL_NUMBER_K = int(os.environ.get("VARNA_SMALL_NUMBER_K", "3"))
+VARNA_MAX_ADJUSTMENT = int(os.environ.get("VARNA_MAX_ADJUSTMENT", "2"))
 # Months from one risk assessment of a unit to the next, unless the manager sets another date.
 VARNA_RISK_ASSESSMENT_MONTHS = int(os.environ.get("VARNA_RISK_ASSESSMENT_MONTHS", "12"))
 # Retention periods in months (varna.records.retention) until a municipality sets its own from

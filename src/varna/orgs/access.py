@@ -42,7 +42,7 @@ class Action(StrEnum):
     MANAGE_YEARPLAN = "yearplan.manage"  # mark the unit's year-plan activities done
     # How well the unit keeps the year plan (the share done on time), not the plan itself.
     VIEW_YEARPLAN_COMPLIANCE = "yearplan.compliance"
-    VIEW_STATS = "stats.view"  # follow up the unit's figures (small numbers hidden, see stats)
+    VIEW_STATS = "stats.view"  # follow up the unit's figures (adjusted, see stats.perturbation)
     EXPORT_CASES = "stats.export_cases"  # export the unit's line cases row by row (logged)
 
 
@@ -101,7 +101,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.AUDITOR: _EVERYONE
     | {Action.VIEW_YEARPLAN, Action.VIEW_YEARPLAN_COMPLIANCE, Action.VIEW_STATS},
     # The committee (nämnd) follows up its own subtree at nämnd and förvaltning level only
-    # (varna.stats.access), with small numbers hidden, and how well the year plan is kept in
+    # (varna.stats.access), with figures adjusted, and how well the year plan is kept in
     # every unit of it (a share of activities, nothing about people or events).
     Role.COMMITTEE: _EVERYONE | {Action.VIEW_YEARPLAN_COMPLIANCE, Action.VIEW_STATS},
     # Administering is not reading: no report content at all.

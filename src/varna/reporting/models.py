@@ -32,6 +32,16 @@ def new_code() -> str:
     return secrets.token_urlsafe(12)
 
 
+# Every event gets a random record key when it is stored, for the follow-up's disclosure
+# control (varna.stats.perturbation): a figure's adjustment is looked up by the sum of its
+# events' keys, so the same events always give the same figure. Never shown anywhere.
+RECORD_KEY_RANGE = 2**31
+
+
+def new_record_key() -> int:
+    return secrets.randbelow(RECORD_KEY_RANGE)
+
+
 class Report(TimeStampedModel):
     """One reported event of unlawful influence. Written only through reporting.services."""
 
@@ -45,6 +55,7 @@ class Report(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports_about"
     )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="reports")
+    record_key = models.PositiveIntegerField(default=new_record_key, editable=False)
     idempotency_key = models.UUIDField(unique=True, editable=False)
 
     main_form = models.CharField(_("what happened"), max_length=20, choices=Form.choices)

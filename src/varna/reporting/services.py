@@ -206,7 +206,7 @@ def _store(report: Report, recipients: list[tuple[User, str]]) -> None:
         send_notification_email.enqueue(notification.pk)
     # Last: the event and its case, opened just now, in the follow-up figures (this locks
     # the municipality's rollup until the report commits).
-    stats_services.add_event(report)
+    stats_services.mark(report)
 
 
 def _nearest(unit: Unit, *roles: Role) -> list[tuple[User, str]]:

@@ -4,7 +4,7 @@
 - Safety representatives read them and confirm taking part or record disagreement.
 - Every employee of a unit reads the plain summary of the assessment that holds for it.
 - Event counts beside an assessment are shown in full only to those who may see the cases;
-  for everyone else small numbers are hidden.
+  for everyone else adjusted as the follow-up adjusts them.
 Everyone else gets 404.
 """
 

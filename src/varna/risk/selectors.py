@@ -2,11 +2,11 @@
 (measures from its action plan and from its cases together), and its events since an assessment.
 """
 
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -26,8 +26,8 @@ from varna.risk.models import (
     Risk,
     RiskSituation,
 )
-from varna.stats import suppression
-from varna.stats.suppression import Figure
+from varna.stats import perturbation
+from varna.stats.perturbation import Figure, Tally
 
 UNSPECIFIED = "unspecified"
 
@@ -155,47 +155,46 @@ class EventCounts:
     # Listed situations in which events happened that the assessment does not cover; only
     # for readers who may see the events (a count of one could point at a person).
     uncovered: list[str]
+    # Why the figures are adjusted, for a reader who may not see the events; else empty.
+    explanation: str = ""
 
 
 def events_since(
     unit: Unit, since: date | None, *, reveal: bool, covered: set[str] | None = None
 ) -> EventCounts:
-    """The unit's reported events since `since` (its subtree), by form and by context, with
-    small numbers hidden unless the reader may see the events (`reveal`)."""
+    """The unit's reported events since `since` (its subtree), by form and by context: exact
+    for a reader who may see the events (`reveal`), adjusted as the follow-up adjusts them
+    (varna.stats.perturbation) otherwise."""
     reports = Report.objects.filter(tree.subtree_q(unit.path, "unit__path"))
     if since is not None:
         reports = reports.filter(occurred_on__gte=since)
-    # Counted in the database: a large subtree without an assessment reaches far back.
-    forms: Counter[str] = Counter()
-    contexts: Counter[str] = Counter()
+    # Counted in the database: a large subtree without an assessment reaches far back. Each
+    # count with its events' key sum, for the follow-up's one disclosure control.
+    forms: dict[str, Tally] = defaultdict(Tally)
+    contexts: dict[str, Tally] = defaultdict(Tally)
     grouped = (
-        reports.order_by().values_list("main_form", "situation", "place").annotate(n=Count("pk"))
+        reports.order_by()
+        .values_list("main_form", "situation", "place")
+        .annotate(n=Count("pk"), k=Sum("record_key"))
     )
-    for form, situation, place, count in grouped:
-        forms[form] += count
-        contexts[_context(situation, place)] += count
+    for form, situation, place, count, key in grouped:
+        forms[form] += Tally(count, key)
+        contexts[_context(situation, place)] += Tally(count, key)
     context_keys = [key for key in RiskSituation.values if key != RiskSituation.OTHER]
-    # Both tables split the same total, so they are hidden together.
-    shown = suppression.group(
-        sum(forms.values()),
-        {
-            "form": {form: forms.get(form, 0) for form in Form.values},
-            "context": {key: contexts.get(key, 0) for key in [*context_keys, UNSPECIFIED]},
-        },
-        reveal=reveal,
-    )
-    form_figures, context_figures, total = (
-        shown.tables["form"],
-        shown.tables["context"],
-        shown.total,
-    )
+
+    def show(tally: Tally) -> Figure:
+        return perturbation.figure(tally, reveal=reveal)
+
+    form_figures = {form: show(forms[form]) for form in Form.values}
+    context_figures = {key: show(contexts[key]) for key in [*context_keys, UNSPECIFIED]}
+    total = show(perturbation.total(list(forms.values())))
     labels = dict(RiskSituation.choices) | {UNSPECIFIED: _("Not stated")}
     uncovered = []
     if reveal and covered is not None:
         uncovered = [
             str(labels[key])
             for key, count in contexts.items()
-            if count and key != UNSPECIFIED and key not in covered
+            if count.count and key != UNSPECIFIED and key not in covered
         ]
     return EventCounts(
         since=since,
@@ -207,6 +206,7 @@ def events_since(
         ],
         total=total,
         uncovered=sorted(uncovered),
+        explanation="" if reveal else perturbation.explanation(),
     )
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.staticfiles import finders
+from django.db.models import Count, Sum
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -19,10 +20,11 @@ from varna.orgs import access
 from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Unit
 from varna.risk.models import Assessment, PlanMeasure
-from varna.stats import selectors, suppression
+from varna.stats import perturbation, selectors
 from varna.stats.figures import Cell, Dashboard, Row, Table, figure_cell
 from varna.stats.models import ReportJob
-from varna.stats.rollups import leave_out, scope_q
+from varna.stats.perturbation import Tally
+from varna.stats.rollups import scope_q
 from varna.yearplan import selectors as yearplan_selectors
 
 # Units that make risk assessments of their own (the risk pages leave out kommun and nämnd).
@@ -80,8 +82,8 @@ def risk_status(board: Dashboard, today: date) -> list[RiskStatus]:
 
 
 def measure_tables(user: AnyUser, board: Dashboard) -> list[Table]:
-    """Measures decided in the cases of the period (counted like events: small numbers hidden
-    unless the reader may open the cases) and the action plans' measures due in the period."""
+    """Measures decided in the cases of the period (counted like events: adjusted unless the
+    reader may open the cases) and the action plans' measures due in the period."""
     period = board.chosen.period
     scope = scope_q(board.scope, "case__unit__path")
     measures = Measure.objects.filter(
@@ -89,18 +91,31 @@ def measure_tables(user: AnyUser, board: Dashboard) -> list[Table]:
         case__report__occurred_on__gte=period.first,
         case__report__occurred_on__lt=period.end,
     ).exclude(status=Measure.Status.CANCELLED)
-    # Not those of the cases the page leaves out (the reader opens them one by one).
-    measures = leave_out(measures, board.chosen, "case__", form="main_form")
     if board.reveal:
         measures = measures.filter(case__security_routed=False)
-    kinds = Counter(measures.values_list("kind", flat=True))
-    figures, total = suppression.breakdown(
-        {kind: kinds.get(kind, 0) for kind in Measure.Kind.values}, reveal=board.reveal
-    )
+    # Counted like events: each measure keyed by its event's record key, so the same
+    # measures always give the same figure.
+    kinds = {
+        row["kind"]: Tally(row["n"], row["k"] or 0)
+        for row in measures.values("kind")
+        .annotate(n=Count("pk"), k=Sum("case__report__record_key"))
+        .order_by()
+    }
     case_rows = [
-        Row(str(label), [figure_cell(figures[kind])]) for kind, label in Measure.Kind.choices
+        Row(
+            str(label),
+            [figure_cell(perturbation.figure(kinds.get(kind, Tally()), reveal=board.reveal))],
+        )
+        for kind, label in Measure.Kind.choices
     ]
-    case_rows.append(Row(_("All measures"), [figure_cell(total)], is_total=True))
+    every = perturbation.total(list(kinds.values()))
+    case_rows.append(
+        Row(
+            _("All measures"),
+            [figure_cell(perturbation.figure(every, reveal=board.reveal))],
+            is_total=True,
+        )
+    )
     plans = PlanMeasure.objects.filter(
         scope_q(board.scope, "unit__path"), due_on__gte=period.first, due_on__lt=period.end
     )
@@ -194,6 +209,7 @@ def render_pdf(user: AnyUser, board: Dashboard, charts: list[Any], today: date) 
         "risk": risk_status(board, today),
         "measures": measure_tables(user, board),
         "yearplan": yearplan_table(user, board, today),
+        "explanation": perturbation.explanation(),
         "today": today,
         "web": False,
     }

@@ -1,9 +1,9 @@
 """What a follow-up page shows: the choice it was made for, and its tables of cells as shown
-(after varna.stats.suppression). The selectors fill these; pages, exports, charts and the
-committee report read them."""
+(exact, or adjusted by varna.stats.perturbation). The selectors fill these; pages, exports,
+charts and the committee report read them."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,7 +11,7 @@ from django.utils.formats import number_format
 
 from varna.orgs.models import Unit
 from varna.stats.periods import Period
-from varna.stats.suppression import Figure
+from varna.stats.perturbation import Figure
 
 OWN = "_own"  # the events of the unit itself, not of any unit shown below it
 NOT_STATED = ""
@@ -26,14 +26,6 @@ class Chosen:
     unit: Unit | None = None
     forms: tuple[str, ...] = ()
     contexts: tuple[str, ...] = ()
-    # Left out of the figures, not part of the URL: on a page that hides small numbers, what
-    # the reader knows one by one (varna.stats.selectors._without_known). Paths of subtrees:
-    # every event (the reader opens the cases there)...
-    excluded: tuple[str, ...] = ()
-    # ... the events sent to security (the reader sees the other cases there, not these) ...
-    excluded_routed: tuple[str, ...] = ()
-    # ... the security cases, sent to security or corruption (the reader handles them).
-    excluded_security: tuple[str, ...] = ()
     # The day the page is made on, not part of the URL: a period it falls in is not over
     # (varna.stats.periods). None: every period is taken as over.
     today: date | None = None
@@ -42,8 +34,7 @@ class Chosen:
         """The URL query of this choice, with `changes` (e.g. unit="X") applied."""
         params: dict[str, Any] = {
             "unit": self.unit.code if self.unit else "",
-            "period": self.period.kind,
-            "month": self.period.param,
+            **self.period.params,
             "form": list(self.forms),
             "context": list(self.contexts),
         }
@@ -53,7 +44,7 @@ class Chosen:
 
 @dataclass(frozen=True)
 class Cell:
-    """One figure as shown: its text, and its number for exports and charts (None if hidden)."""
+    """One figure as shown: its text, and its number for exports and charts (None for "–")."""
 
     text: str
     value: float | None = None
@@ -80,9 +71,6 @@ class Table:
     columns: list[str]
     rows: list[Row]
     note: str = ""
-    # Whether the figures of this period (and of the previous one) are withheld: every figure
-    # with events hidden, "hidden" then saying only that there are some.
-    withheld: tuple[bool, bool] = (False, False)
 
 
 @dataclass
@@ -108,8 +96,6 @@ class Dashboard:
     previous_employees: int
     rate: float | None
     previous_rate: float | None
-    withheld: bool
-    previous_withheld: bool
     tables: dict[str, Table]
     hot_spots: list[HotSpot] = field(default_factory=list)
     rises: list[HotSpot] = field(default_factory=list)
@@ -122,6 +108,9 @@ class Dashboard:
     notes: list[str] = field(default_factory=list)
     # The tops of the subtrees the reader follows up.
     tops: list[Unit] = field(default_factory=list)
+    # When the figures were last brought up to date, where new events wait to be counted
+    # for more than a minute (varna.stats.services.fold); None when they are up to date.
+    updated: datetime | None = None
 
 
 def figure_cell(figure: Figure) -> Cell:

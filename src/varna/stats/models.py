@@ -2,26 +2,23 @@
 
 `MonthlyCount` is a rollup: the events of one unit (itself, not its subtree) that happened in
 one month, per main form, situation and routing, with one column per category the dashboards
-show. A subtree's figures are a range scan on the unit's path joined with these rows, so a
-reorganisation (a unit moved in the tree) needs no recount. The rows are written only by
-varna.stats.services.recount, which the services that write reports and cases call; nothing is
-kept up to date in signals or save().
+show, and beside each count the sum of its events' record keys (`<column>_key`), from which
+varna.stats.perturbation adjusts a published figure. Counts and key sums both add up, so any
+page, over any period, filter and level, is a sum of rollup rows.
 
-`SubtreeMonthlyCount` is a second, coarser rollup for the pages that cover whole municipalities
-or more: the events of a unit's whole subtree, for the roots of the tree and the units directly
-below them (depth <= SUBTREE_DEPTH), per month, form and routing, with the situations as
-columns. With about one event per unit and month the first rollup compresses nothing; summed
-over a subtree it does (a municipality's month is ~10 rows instead of ~100). It is the sum of
-`MonthlyCount` rows, recomputed from them by the same recount, and again for the subtrees a
-unit leaves and joins when it is moved.
+`SubtreeMonthlyCount` is the same summed over the subtrees of the roots of the tree and the
+units directly below them (depth <= SUBTREE_DEPTH), per month, form and routing, with the
+situations as columns: a municipality's month is ~10 rows instead of ~100. `SubtreeYearlyCount`
+is that per calendar year, for pages over the whole country.
 
-`SubtreeYearlyCount` is the same per calendar year, summed from `SubtreeMonthlyCount` by the
-same recounts (and added to with it): a year's page over the country reads some 25,000 rows
-for the year and the one before instead of some 280,000.
+All three are written in one place only, varna.stats.services.fold: the services that write
+reports and cases leave a `PendingFold` row, and the task worker folds them in by recounting the
+unit's month from the events; a full rebuild is folding every unit and month.
 """
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from varna.core.models import TimeStampedModel
@@ -71,6 +68,8 @@ HANDLING_COLUMNS = [
 SITUATION_COLUMNS = {f"sit_{code}": code for code in Situation.values}
 # The subtree rollup covers the roots (depth 0) and the units directly below them.
 SUBTREE_DEPTH = 1
+# Summed over the events counted, not a count: it has no key.
+NOT_COUNTS = {"ack_minutes"}
 COUNT_COLUMNS = [
     "events",
     *SUBFORM_COLUMNS,
@@ -81,6 +80,12 @@ COUNT_COLUMNS = [
     *PURPOSE_COLUMNS,
     *HANDLING_COLUMNS,
 ]
+# Beside every count, the sum of the record keys of the events it counts.
+KEY_COLUMNS = {
+    column: f"{column}_key"
+    for column in [*COUNT_COLUMNS, *SITUATION_COLUMNS]
+    if column not in NOT_COUNTS
+}
 
 
 class MonthlyCount(models.Model):
@@ -109,6 +114,9 @@ class MonthlyCount(models.Model):
 
 for _column in COUNT_COLUMNS[1:]:
     MonthlyCount.add_to_class(_column, models.PositiveIntegerField(default=0))
+for _column in COUNT_COLUMNS:
+    if _column in KEY_COLUMNS:
+        MonthlyCount.add_to_class(KEY_COLUMNS[_column], models.BigIntegerField(default=0))
 
 
 class _SubtreeCount(models.Model):
@@ -170,6 +178,8 @@ class SubtreeYearlyCount(_SubtreeCount):
 for _model in (SubtreeMonthlyCount, SubtreeYearlyCount):
     for _column in [*COUNT_COLUMNS[1:], *SITUATION_COLUMNS]:
         _model.add_to_class(_column, models.PositiveIntegerField(default=0))
+    for _key in KEY_COLUMNS.values():
+        _model.add_to_class(_key, models.BigIntegerField(default=0))
 
 
 class RetiredEvent(models.Model):
@@ -188,12 +198,41 @@ class RetiredEvent(models.Model):
     security_routed = models.BooleanField(default=False)
     # The rollup columns this event counted in: {"events": 1, "place_office": 1, ...}.
     columns = models.JSONField(default=dict)
+    # The destroyed event's record key: its published figures stay the same.
+    record_key = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["unit", "month"], name="retiredevent_unit_month")]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.month:%Y-%m} {self.form}"
+
+
+class PendingFold(models.Model):
+    """A unit's month whose rollup rows must be recounted: written by the services that write
+    reports and cases (beside their own rows, nothing else), folded in and deleted by
+    varna.stats.services.fold. `subtree`: recount only the subtree rollup of this unit (a top
+    whose subtree changed when units moved)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    subtree = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="pendingfold_created")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m}"
+
+
+class FoldState(models.Model):
+    """One row: when the rollups were last folded. Locked by a fold, so folds take turns."""
+
+    folded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"folded {self.folded_at}"
 
 
 class ReportJob(TimeStampedModel):

@@ -1,4 +1,5 @@
-"""Follow-up listens to the organisation: a move in the tree recounts the subtree rollups."""
+"""Follow-up listens to the organisation: a move in the tree leaves the subtrees it changed to
+be folded again."""
 
 from typing import Any
 
@@ -8,6 +9,6 @@ from varna.orgs.signals import units_moved
 from varna.stats import services
 
 
-@receiver(units_moved, dispatch_uid="stats.recount_moved")
-def recount_moved(sender: Any, moves: list[tuple[str, str]], **kwargs: Any) -> None:
-    services.recount_moved(moves=moves)
+@receiver(units_moved, dispatch_uid="stats.mark_moved")
+def mark_moved(sender: Any, moves: list[tuple[str, str]], **kwargs: Any) -> None:
+    services.mark_moved(moves=moves)

@@ -1,36 +1,47 @@
-"""Reads of the two rollups for a dashboard: the base rollup per unit and month, and the
-subtree rollup per municipality (and the units just below) and month, plus the headcounts.
-Each returns plain sums; varna.stats.selectors decides what is shown."""
+"""Reads of the rollups for a dashboard: the base rollup per unit and month, and the subtree
+rollups per municipality (and the units just below), plus the headcounts. Each returns true
+counts with their key sums (Tally); varna.stats.selectors decides what is shown."""
 
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.db.models.lookups import In
 
 from varna.orgs import tree
 from varna.orgs.models import Headcount, Unit
-from varna.reporting.taxonomy import Form
-from varna.stats.figures import (
-    NOT_STATED,
-    OWN,
-    Chosen,
-)
+from varna.stats.figures import NOT_STATED, OWN, Chosen
 from varna.stats.models import (
-    SITUATION_COLUMNS,
     SUBTREE_DEPTH,
     MonthlyCount,
     SubtreeMonthlyCount,
     SubtreeYearlyCount,
 )
 from varna.stats.periods import add_months
+from varna.stats.perturbation import Tally
+
+Pair = tuple[Tally, Tally]  # this period's events and the previous one's
 
 
-def sums(columns: list[str]) -> dict[str, Sum]:
-    return {column: Sum(column) for column in columns}
+def _by_period(first: date) -> dict[str, Sum]:
+    """Events and their key sums, this period (from `first`) and the one before."""
+    now, before = Q(month__gte=first), Q(month__lt=first)
+    return {
+        "now": Sum("events", filter=now),
+        "now_key": Sum("events_key", filter=now),
+        "before": Sum("events", filter=before),
+        "before_key": Sum("events_key", filter=before),
+    }
+
+
+def _pair(row: Any) -> Pair:
+    return (
+        Tally(row["now"] or 0, row["now_key"] or 0),
+        Tally(row["before"] or 0, row["before_key"] or 0),
+    )
 
 
 def _paths_q(paths: Iterable[str], lookup: str) -> Q:
@@ -42,43 +53,6 @@ def _paths_q(paths: Iterable[str], lookup: str) -> Q:
 
 def scope_q(units: list[Unit], lookup: str = "unit__path") -> Q:
     return _paths_q((unit.path for unit in units), lookup)
-
-
-def leave_out[M: Model](
-    rows: QuerySet[M],
-    chosen: Chosen,
-    prefix: str = "",
-    form: str = "form",
-) -> QuerySet[M]:
-    """The rows of events without those the choice leaves out (Chosen.excluded and the rest),
-    for rows whose unit, routing and form are `prefix` + unit__path, security_routed, `form`."""
-    unit = prefix + "unit__path"
-    routed = Q(**{prefix + "security_routed": True})
-    security = routed | Q(**{prefix + form: Form.CORRUPTION})
-    for paths, which in (
-        (chosen.excluded, Q()),
-        (chosen.excluded_routed, routed),
-        (chosen.excluded_security, security),
-    ):
-        if paths:
-            rows = rows.exclude(_paths_q(paths, unit) & which)
-    return rows
-
-
-def leave_out_units[M: Model](rows: QuerySet[M], chosen: Chosen) -> QuerySet[M]:
-    """Rows per unit (headcounts) without those of the subtrees left out whole."""
-    return rows.exclude(_paths_q(chosen.excluded, "unit__path")) if chosen.excluded else rows
-
-
-def left_out(chosen: Chosen, path: str) -> bool:
-    """Whether the unit's events are all left out of the chosen figures (Chosen.excluded)."""
-    return any(path.startswith(other) for other in chosen.excluded)
-
-
-def leaves_out(chosen: Chosen, scope: list[Unit]) -> bool:
-    """Whether the choice leaves out anything inside these units' subtrees."""
-    every = (*chosen.excluded, *chosen.excluded_routed, *chosen.excluded_security)
-    return any(path.startswith(unit.path) for path in every for unit in scope)
 
 
 def without_gap(rows: QuerySet, chosen: Chosen) -> QuerySet:
@@ -93,7 +67,6 @@ def without_gap(rows: QuerySet, chosen: Chosen) -> QuerySet:
 def base(scope: list[Unit], first: date, last: date, chosen: Chosen, reveal: bool) -> QuerySet:
     rows = MonthlyCount.objects.filter(scope_q(scope), month__gte=first, month__lte=last)
     rows = without_gap(rows, chosen)
-    rows = leave_out(rows, chosen)
     if chosen.contexts:
         rows = rows.filter(
             situation__in=[NOT_STATED if c == "none" else c for c in chosen.contexts]
@@ -124,13 +97,8 @@ def subtree_base(
     """The subtree rollup rows of these units (`model`: per month, or per calendar year with
     its rows dated January) from `first` to `last`, or None where it cannot answer (a unit
     too deep for it, or a filter on situations it does not key on). The units must not nest (a
-    scope never does: access.tops), or their sums would count events twice. Nor can it
-    leave a subtree out."""
-    if (
-        chosen.contexts
-        or leaves_out(chosen, units)
-        or any(unit.depth > SUBTREE_DEPTH for unit in units)
-    ):
+    scope never does: access.tops), or their sums would count events twice."""
+    if chosen.contexts or any(unit.depth > SUBTREE_DEPTH for unit in units):
         return None
     rows = model.objects.filter(
         unit__in=[unit.pk for unit in units], month__gte=first, month__lte=last
@@ -153,26 +121,14 @@ def subtree_spans(units: list[Unit], chosen: Chosen, reveal: bool) -> QuerySet |
     return subtree_base(units, first, last, chosen, reveal, SubtreeYearlyCount)
 
 
-def situations(row: dict[str, Any], subtree: bool) -> list[tuple[str, int]]:
-    """(situation, events) of a grouped row of either rollup."""
-    if not subtree:
-        return [(row["situation"], row["events"])]
-    counts = [(code, row[column] or 0) for column, code in SITUATION_COLUMNS.items()]
-    return [*counts, (NOT_STATED, row["events"] - sum(count for _code, count in counts))]
-
-
 def by_unit_from_subtrees(
     tops: list[Unit], child: int, chosen: Chosen, reveal: bool, forms: list[str]
-) -> dict[tuple[str, str], tuple[int, int]] | None:
+) -> dict[tuple[str, str], Pair] | None:
     """`_by_unit` for tops whose units shown (`child` long) and the units below those are
     all in the subtree rollup: a unit below counts its subtree; the unit shown its own
     events, which are its subtree less those of the units below it."""
     grandchild = child + tree.SEGMENT
-    if (
-        chosen.contexts
-        or leaves_out(chosen, tops)
-        or grandchild // tree.SEGMENT - 1 > SUBTREE_DEPTH
-    ):
+    if chosen.contexts or grandchild // tree.SEGMENT - 1 > SUBTREE_DEPTH:
         return None
     period, previous = chosen.period, chosen.period.previous()
     rows = _subtree_model(chosen).objects.filter(
@@ -185,35 +141,29 @@ def by_unit_from_subtrees(
     rows = without_gap(rows, chosen)
     if reveal:
         rows = rows.filter(security_routed=False)
-    grouped = (
-        rows.values("unit__path")
-        .annotate(
-            now=Sum("events", filter=Q(month__gte=period.first)),
-            before=Sum("events", filter=Q(month__lt=period.first)),
-        )
-        .order_by()
-    )
-    found: dict[tuple[str, str], tuple[int, int]] = {}
+    grouped = rows.values("unit__path").annotate(**_by_period(period.first)).order_by()
+    found: dict[tuple[str, str], Pair] = {}
+    none = (Tally(), Tally())
     for row in grouped:
         path = row["unit__path"]
-        counts = (row["now"] or 0, row["before"] or 0)
+        counts = _pair(row)
         if len(path) == child:
-            own = found.get((path, path), (0, 0))
+            own = found.get((path, path), none)
             found[(path, path)] = (own[0] + counts[0], own[1] + counts[1])
         else:
             found[(path[:child], path)] = counts
-            own = found.get((path[:child], path[:child]), (0, 0))
+            own = found.get((path[:child], path[:child]), none)
             found[(path[:child], path[:child])] = (own[0] - counts[0], own[1] - counts[1])
     return found
 
 
 def by_unit(
     scope: list[Unit], virtual: bool, chosen: Chosen, reveal: bool, forms: list[str]
-) -> dict[tuple[str, str], tuple[int, int]]:
+) -> dict[tuple[str, str], Pair]:
     """Events of the current and the previous period per (unit shown, unit below it), where
     `unit shown` is a path one level down (or the top itself for its own events)."""
     period, previous = chosen.period, chosen.period.previous()
-    found: dict[tuple[str, str], tuple[int, int]] = {}
+    found: dict[tuple[str, str], Pair] = {}
     for length in sorted({len(unit.path) for unit in scope}):
         tops = [unit for unit in scope if len(unit.path) == length]
         child = length if virtual else length + tree.SEGMENT
@@ -229,29 +179,25 @@ def by_unit(
                 grandchild=Substr("unit__path", 1, child + tree.SEGMENT),
             )
             .values("child", "grandchild")
-            .annotate(
-                now=Sum("events", filter=Q(month__gte=period.first)),
-                before=Sum("events", filter=Q(month__lt=period.first)),
-            )
+            .annotate(**_by_period(period.first))
             .order_by()
         )
         for row in rows:
-            found[(row["child"], row["grandchild"])] = (row["now"] or 0, row["before"] or 0)
+            found[(row["child"], row["grandchild"])] = _pair(row)
     return found
 
 
 def headcounts(
-    scope: list[Unit], virtual: bool, year: int, other_years: set[int], chosen: Chosen
+    scope: list[Unit], virtual: bool, year: int, other_years: set[int]
 ) -> dict[tuple[int, str], int]:
     """Employees per (year, path) for the units one and two levels down and the tops in
-    `year`; in `other_years` (the previous period's) only the tops, all that is shown of them.
-    The subtrees the choice leaves out are left out here too, so that rates stay true."""
+    `year`; in `other_years` (the previous period's) only the tops, all that is shown of them."""
     found: dict[tuple[int, str], int] = defaultdict(int)
     for length in sorted({len(unit.path) for unit in scope}):
         tops = [unit for unit in scope if len(unit.path) == length]
         child = length if virtual else length + tree.SEGMENT
         rows = (
-            leave_out_units(Headcount.objects.filter(in_tops(tops), year=year), chosen)
+            Headcount.objects.filter(in_tops(tops), year=year)
             .annotate(
                 child=Substr("unit__path", 1, child),
                 grandchild=Substr("unit__path", 1, child + tree.SEGMENT),
@@ -268,10 +214,7 @@ def headcounts(
                 found[(row["year"], row["grandchild"])] += row["employees"]
         if other_years - {year}:
             before = (
-                leave_out_units(
-                    Headcount.objects.filter(in_tops(tops), year__in=other_years - {year}),
-                    chosen,
-                )
+                Headcount.objects.filter(in_tops(tops), year__in=other_years - {year})
                 .annotate(top=Substr("unit__path", 1, length))
                 .values("year", "top")
                 .annotate(employees=Sum("employees"))
@@ -283,15 +226,15 @@ def headcounts(
 
 
 def unit_parts(
-    pairs: dict[tuple[str, str], tuple[int, int]],
+    pairs: dict[tuple[str, str], Pair],
     shown_paths: list[str],
     top_paths: set[str],
     index: int,
-) -> dict[str, int]:
+) -> dict[str, Tally]:
     """The events per shown unit, the rest (the top's own events, and units the reader may
     not drill into) as OWN."""
-    parts = dict.fromkeys(shown_paths, 0)
-    parts[OWN] = 0
+    parts = dict.fromkeys(shown_paths, Tally())
+    parts[OWN] = Tally()
     for (child, _grandchild), counts in pairs.items():
         key = child if child in parts and child not in top_paths else OWN
         parts[key] += counts[index]
@@ -299,12 +242,12 @@ def unit_parts(
 
 
 def sub_parts(
-    below: dict[str, tuple[int, int]], parent: str, shown: list[str], index: int
-) -> dict[str, int]:
+    below: dict[str, Pair], parent: str, shown: list[str], index: int
+) -> dict[str, Tally]:
     """The events of `parent`'s units below it (`below`: its pairs, by the unit below), the
     rest as OWN."""
-    parts = dict.fromkeys(shown, 0)
-    parts[OWN] = 0
+    parts = dict.fromkeys(shown, Tally())
+    parts[OWN] = Tally()
     for grandchild, counts in below.items():
         parts[grandchild if grandchild in parts and grandchild != parent else OWN] += counts[index]
     return parts

@@ -1,9 +1,10 @@
-"""Reads for follow-up: a dashboard's figures for a subtree and period, from the rollup.
+"""Reads for follow-up: a dashboard's figures for a subtree and period, from the rollups.
 
 A dashboard is a handful of grouped queries on `MonthlyCount` joined with the unit range of
 the subtree (by month, form and situation; by the units one and two levels down) and one on
-the headcounts. Every figure then goes through varna.stats.suppression before anything is
-shown, exported or printed: one period's tables as one group, the previous period's as another.
+the headcounts. Each figure is a true count with its events' key sum, and is shown exactly to a
+reader who may open every case counted, adjusted by varna.stats.perturbation to anyone else:
+any period, filter and level, for every reader who follows the unit up.
 
 Pages over whole municipalities (or more) read the subtree rollup instead, which has the same
 figures summed per subtree: the country's ~600,000 base rows of two years are ~40,000 there.
@@ -11,17 +12,19 @@ It has no situation in its key, so a page narrowed to some situations reads the 
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from varna.cases.models import PoliceDecision
 from varna.orgs import tree
-from varna.orgs.access import Action, AnyUser
+from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
 from varna.reporting.taxonomy import (
     SUBFORMS,
@@ -33,7 +36,7 @@ from varna.reporting.taxonomy import (
     Purpose,
     Situation,
 )
-from varna.stats import access, linked, periods, rollups, suppression
+from varna.stats import access, periods, perturbation, rollups
 from varna.stats.figures import (
     NOT_STATED,
     OWN,
@@ -47,8 +50,9 @@ from varna.stats.figures import (
     figure_cell,
     number_cell,
 )
+from varna.stats.models import FoldState, PendingFold
+from varna.stats.perturbation import Figure, Tally
 from varna.stats.sums import Sums, read
-from varna.stats.suppression import Figure
 
 HOT_SPOTS = 5
 
@@ -84,7 +88,10 @@ def parse(user: AnyUser, data: Any, today: date) -> tuple[Chosen, Any, list[str]
             )
     chosen = Chosen(
         period=periods.period_of(
-            clean.get("period") or "rolling", clean.get("month") or today, today
+            clean.get("period") or "rolling",
+            clean.get("month") or today,
+            today,
+            start=clean.get("start"),
         ),
         today=today,
         unit=unit,
@@ -95,136 +102,54 @@ def parse(user: AnyUser, data: Any, today: date) -> tuple[Chosen, Any, list[str]
     return chosen, form, problems
 
 
-def _as_published(chosen: Chosen) -> tuple[Chosen, list[str]]:
-    """The choice as it may be shown to a reader who may not see the events, and why it
-    differs. Calendar years do not overlap, and a page narrowed to some forms or contexts
-    would cut every table a second way: a month beside its year, or one form's places beside
-    all forms', would let a hidden figure be subtracted out, so only whole years of all
-    events are shown (and the previous year beside them)."""
-    notes = []
-    if chosen.period.kind != "year":
-        chosen = replace(chosen, period=periods.period_of("year", chosen.period.last, chosen.today))
-        notes.append(
-            _(
-                "Without access to the cases, follow-up is by calendar year: shorter or "
-                "overlapping periods side by side would reveal small numbers. Shown: %(year)s."
-            )
-            % {"year": chosen.period.label}
-        )
-    if chosen.forms or chosen.contexts:
-        chosen = replace(chosen, forms=(), contexts=())
-        notes.append(
-            _(
-                "Without access to the cases, the figures cover every form and context: "
-                "narrowed, they would reveal small numbers."
-            )
-        )
-    return chosen, notes
-
-
-def _without_known(user: AnyUser, tops: list[Unit], chosen: Chosen) -> Chosen:
-    """The choice without what the reader knows one by one, for a page that hides small
-    numbers: beside it, a hidden figure would be the page's figure less what they know. Where
-    they may open the cases (a manager, a safety representative), every event is left out,
-    and the unit's own page shows them in full; where they see only the line cases (HR), the
-    events sent to security, which a count of those cases would give back; where they handle
-    the security cases, those. Left out from the reader's tops down, so that linked pages
-    stay linked."""
-
-    def inside(action: Action) -> tuple[str, ...]:
-        return tuple(
-            path
-            for path in access.opened_paths(user, action)
-            if any(path.startswith(top.path) for top in tops)
-        )
-
-    return replace(
-        chosen,
-        excluded=inside(Action.VIEW_CASE),
-        excluded_routed=inside(Action.VIEW_SUPPORT),
-        excluded_security=inside(Action.VIEW_SECURITY_REPORT),
-    )
-
-
-def _comparison_notes(period: periods.Period, reveal: bool) -> list[str]:
+def _comparison_notes(period: periods.Period) -> list[str]:
     """Why a period not over is shown as it is."""
     if period.is_compared:
         return []
-    whole = periods.period_of(period.kind, period.last)
+    whole = replace(period, until=None)
     values = {"period": whole.label, "previous": whole.previous().label}
-    if reveal:
-        return [
-            _(
-                "No comparison until the first month of %(period)s is over: periods are "
-                "compared over the same whole months. Shown: the events so far, and "
-                "%(previous)s in full."
-            )
-            % values
-        ]
     return [
         _(
-            "No comparison until %(period)s is over: without access to the cases, only whole "
-            "calendar years are compared, since part of a year beside the whole would reveal "
-            "small numbers. Shown: the events so far, and %(previous)s in full."
+            "No comparison until the first month of %(period)s is over: periods are "
+            "compared over the same whole months. Shown: the events so far, and "
+            "%(previous)s in full."
         )
         % values
     ]
 
 
-def _left_out_notes(chosen: Chosen, scope: list[Unit]) -> list[str]:
-    def names(paths: tuple[str, ...]) -> str:
-        inside = [path for path in paths if any(path.startswith(unit.path) for unit in scope)]
-        found = Unit.objects.filter(path__in=inside).order_by("path")
-        return ", ".join(unit.name for unit in found)
+FRESH_FOR = timedelta(minutes=1)
 
-    notes = []
-    if units := names(chosen.excluded):
-        notes.append(
-            _(
-                "The figures leave out %(units)s: you may open those cases, and their own "
-                "pages show them in full. Beside them, these figures would reveal small numbers."
-            )
-            % {"units": units}
-        )
-    if units := names(chosen.excluded_routed):
-        notes.append(
-            _(
-                "The figures leave out the events sent to security in %(units)s: beside the "
-                "cases you may open there, they would reveal small numbers."
-            )
-            % {"units": units}
-        )
-    if units := names(chosen.excluded_security):
-        notes.append(
-            _(
-                "The figures leave out the security cases (sent to security, and corruption) "
-                "in %(units)s, which you may open one by one: beside them, these figures "
-                "would reveal small numbers."
-            )
-            % {"units": units}
-        )
-    return notes
+
+def updated(now: datetime) -> datetime | None:
+    """When the figures were last brought up to date, if new events have waited to be
+    counted for more than a minute (varna.stats.services.fold); None if they are up to date."""
+    oldest = PendingFold.objects.order_by("created_at").values_list("created_at", flat=True)
+    first = oldest.first()
+    if first is None or now - first <= FRESH_FOR:
+        return None
+    folded = FoldState.objects.filter(pk=1).values_list("folded_at", flat=True).first()
+    return folded or first
 
 
 def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
-    """The figures of the chosen subtree and period as this user may see them."""
+    """The figures of the chosen subtree and period as this user may see them: exact where
+    they may open every case counted, adjusted (varna.stats.perturbation) otherwise."""
     tops = access.tops(user)
     if chosen.unit is None and len(tops) == 1:
         chosen = replace(chosen, unit=tops[0])
     virtual = chosen.unit is None
     scope = tops if chosen.unit is None else [chosen.unit]
     reveal = access.reveals(user, scope)
-    notes: list[str] = []
-    if not reveal:
-        chosen, notes = _as_published(chosen)
-        chosen = _without_known(user, tops, chosen)
-        notes += _left_out_notes(chosen, scope)
     # Part of a period beside the whole of the one before is no comparison (varna.stats.periods).
-    chosen = replace(chosen, period=periods.comparable(chosen.period, by_month=reveal))
-    notes += _comparison_notes(chosen.period, reveal)
+    chosen = replace(chosen, period=periods.comparable(chosen.period))
+    notes = _comparison_notes(chosen.period)
     period, previous = chosen.period, chosen.period.previous()
     forms = list(chosen.forms) or list(Form.values)
     top_paths = {unit.path for unit in scope}
+
+    def show(tally: Tally) -> Figure:
+        return perturbation.figure(tally, reveal=reveal)
 
     # Every column by period, and the events by form, month and situation: the headline, the
     # time series, the categories and the handling figures all come from these sums.
@@ -238,8 +163,6 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     sums = read(source, period, forms, subtree=summed is not None, spans=spans).get("") or Sums(
         period, forms
     )
-    now = sums.columns[0]
-    acknowledged = now["ack_in_time"] + now["ack_late"]
 
     # Units one and two levels down.
     pairs = rollups.by_unit(scope, virtual, chosen, reveal, forms)
@@ -257,28 +180,9 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
             for path, unit in units.items()
             if len(path) == len(scope[0].path) + tree.SEGMENT and follows(unit)
         )
-    children = [path for path in children if not rollups.left_out(chosen, path)]
-    heads = rollups.headcounts(scope, virtual, period.last.year, {previous.last.year}, chosen)
+    heads = rollups.headcounts(scope, virtual, period.last.year, {previous.last.year})
 
-    unit_now = rollups.unit_parts(pairs, children, set() if virtual else top_paths, 0)
-    unit_before = rollups.unit_parts(pairs, children, set() if virtual else top_paths, 1)
-    if virtual:
-        unit_now.pop(OWN)
-        unit_before.pop(OWN)
-    # A unit below the reader's top is decided with its parent's page (see varna.stats.linked).
-    below = (
-        not reveal
-        and chosen.unit is not None
-        and (len(tops) > 1 or chosen.unit.path not in {top.path for top in tops})
-    )
-    if below:
-        assert chosen.unit is not None
-        current, before, notices = linked.below_top(
-            user, tops, chosen.unit, chosen, forms, (unit_now, unit_before)
-        )
-    else:
-        current, before, notices = linked.decide(sums, (unit_now, unit_before), reveal=reveal)
-
+    total, before = show(sums.total(0)), show(sums.total(1))
     employees = sum(heads.get((period.last.year, "top:" + unit.path), 0) for unit in scope)
     employees_before = sum(heads.get((previous.last.year, "top:" + unit.path), 0) for unit in scope)
     title = (
@@ -291,77 +195,48 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
         scope=scope,
         title=title,
         reveal=reveal,
-        total=current.total,
-        previous=before.total,
-        change=_difference(chosen.period, current.total, before.total),
+        total=total,
+        previous=before,
+        change=_difference(period, total, before),
         employees=employees,
         previous_employees=employees_before,
-        rate=suppression.rate(current.total, employees),
-        previous_rate=suppression.rate(before.total, employees_before),
-        withheld=current.withheld,
-        previous_withheld=before.withheld,
+        rate=perturbation.rate(total, employees),
+        previous_rate=perturbation.rate(before, employees_before),
         tables={},
         tops=tops,
         notes=notes,
+        updated=updated(timezone.now()),
     )
+    now = sums.columns[0]
     if reveal:
-        board.not_unlawful = now["not_unlawful"]
-    ack = current.tables["ack"]
-    if reveal or (
-        acknowledged >= suppression.threshold()
-        and not current.withheld
-        and not ack["in_time"].hidden
-        and not ack["late"].hidden
-    ):
-        board.ack_mean_hours = now["ack_minutes"] / 60 / acknowledged if acknowledged else None
+        board.not_unlawful = now["not_unlawful"].count
+    acknowledged = (now["ack_in_time"] + now["ack_late"]).count
+    # A mean of one or two durations would be those durations.
+    if acknowledged and (reveal or acknowledged >= perturbation.small()):
+        board.ack_mean_hours = sums.minutes[0] / 60 / acknowledged
     if chosen.unit is not None and access.opens_cases(user, chosen.unit):
         board.cases_link = _inbox_link(chosen.unit, forms[0] if len(forms) == 1 else "")
-    _tables(board, user, current, before, notices, units, children, heads, forms)
-    _hot_spots(board, user, pairs, units, children, heads, current, before, top_paths, virtual)
-    withheld = current.given_up | before.given_up | notices_given_up(notices, current)
-    for table in board.tables.values():
-        names = HANDLING_TABLES if table.key == "handling" else {table.key}
-        table.withheld = (
-            current.withheld or bool(current.given_up & names),
-            before.withheld or bool(before.given_up & names),
-        )
-        if withheld & names:
-            table.note = " ".join(
-                filter(
-                    None,
-                    [
-                        table.note,
-                        _(
-                            "Some figures of this table are withheld: beside the figures of "
-                            "other pages they would reveal small numbers."
-                        ),
-                    ],
-                )
-            )
+    unit_now = rollups.unit_parts(pairs, children, set() if virtual else top_paths, 0)
+    unit_before = rollups.unit_parts(pairs, children, set() if virtual else top_paths, 1)
+    if virtual:
+        unit_now.pop(OWN)
+        unit_before.pop(OWN)
+    _tables(board, user, sums, (unit_now, unit_before), show, units, children, heads, forms)
+    _hot_spots(board, user, pairs, units, children, heads, show)
     return board
 
 
 def _difference(period: periods.Period, now: Figure, then: Figure) -> int | None:
     """The change from the period before, where the two are compared (see periods)."""
-    return suppression.change(now, then) if period.is_compared else None
-
-
-HANDLING_TABLES = frozenset({"ack", "measures", "police", "serious", "influenced", "notice"})
-
-
-def notices_given_up(notices: suppression.Group, current: suppression.Group) -> set[str]:
-    """The notice table counts as withheld where its serious events are shown but not it."""
-    if notices.withheld and not current.tables["serious"]["serious"].hidden:
-        return {"notice"}
-    return set()
+    return perturbation.change(now, then) if period.is_compared else None
 
 
 def _tables(
     board: Dashboard,
     user: AnyUser,
-    current: suppression.Group,
-    before: suppression.Group,
-    notices: suppression.Group,
+    sums: Sums,
+    unit_parts: tuple[dict[str, Tally], dict[str, Tally]],
+    show: Callable[[Tally], Figure],
     units: dict[str, Unit],
     children: list[str],
     heads: dict[tuple[int, str], int],
@@ -369,6 +244,7 @@ def _tables(
 ) -> None:
     chosen = board.chosen
     period, previous = chosen.period, chosen.period.previous()
+    current, before = sums.tables(0), sums.tables(1)
     compare = [period.label, previous.label, _("Difference")]
     total_row = Row(
         _("All events"),
@@ -378,18 +254,14 @@ def _tables(
     labels = dict(Form.choices)
     form_rows = []
     for form in forms:
-        now, then = current.tables["form"][form], before.tables["form"][form]
+        now, then = show(current["form"][form]), show(before["form"][form])
         link = ""
         if chosen.unit is not None and access.opens_cases(user, chosen.unit):
             link = _inbox_link(chosen.unit, form)
         form_rows.append(
             Row(
                 str(labels[form]),
-                [
-                    figure_cell(now),
-                    figure_cell(then),
-                    change_cell(_difference(period, now, then)),
-                ],
+                [figure_cell(now), figure_cell(then), change_cell(_difference(period, now, then))],
                 cases_link=link,
             )
         )
@@ -398,10 +270,12 @@ def _tables(
     )
 
     month_rows = []
-    for (label, now), (previous_label, then) in zip(
-        current.tables["month"].items(), before.tables["month"].items(), strict=True
+    for (label, this), (previous_label, that) in zip(
+        current["month"].items(), before["month"].items(), strict=True
     ):
-        month_rows.append(Row(label, [figure_cell(now), Cell(previous_label), figure_cell(then)]))
+        month_rows.append(
+            Row(label, [figure_cell(show(this)), Cell(previous_label), figure_cell(show(that))])
+        )
     board.tables["month"] = Table(
         "month",
         _("Events by month"),
@@ -414,9 +288,9 @@ def _tables(
     unit_rows = []
     opens = access.opens_cases_check(user)
     for path in [*children, OWN]:
-        if path not in current.tables["units"]:
+        if path not in unit_parts[0]:
             continue
-        now, then = current.tables["units"][path], before.tables["units"][path]
+        now, then = show(unit_parts[0][path]), show(unit_parts[1][path])
         if path == OWN:
             if now.value == 0 and then.value == 0:
                 continue
@@ -437,7 +311,7 @@ def _tables(
                     figure_cell(then),
                     change_cell(_difference(period, now, then)),
                     Cell(str(employees) if employees else "–", employees or None),
-                    number_cell(suppression.rate(now, employees)),
+                    number_cell(perturbation.rate(now, employees)),
                 ],
                 link=link,
                 cases_link=cases,
@@ -466,19 +340,18 @@ def _tables(
 
     share_header = [period.label, _("Share")]
 
+    def share_row(label: str, tally: Tally, whole: Figure) -> Row:
+        shown = show(tally)
+        return Row(
+            label,
+            [figure_cell(shown), number_cell(perturbation.share(shown, whole), 0, suffix=" %")],
+        )
+
     def shares(key: str, labels: dict[str, str], caption: str, header: str, note: str = "") -> None:
         rows = [
-            Row(
-                label,
-                [
-                    figure_cell(current.tables[key][code]),
-                    number_cell(
-                        suppression.share(current.tables[key][code], board.total), 0, suffix=" %"
-                    ),
-                ],
-            )
+            share_row(label, current[key][code], board.total)
             for code, label in labels.items()
-            if code in current.tables[key]
+            if code in current[key]
         ]
         board.tables[key] = Table(key, caption, header, share_header, rows, note)
 
@@ -542,28 +415,10 @@ def _tables(
         ("serious", "serious", _("Serious events (notice to Arbetsmiljöverket)")),
         ("influenced", "yes", _("A decision was influenced")),
     ]
-    rows = [
-        Row(
-            label,
-            [
-                figure_cell(current.tables[key][code]),
-                number_cell(
-                    suppression.share(current.tables[key][code], board.total), 0, suffix=" %"
-                ),
-            ],
-        )
-        for key, code, label in handling
-    ]
-    in_time = notices.tables["notice"]["in_time"]
+    rows = [share_row(label, current[key][code], board.total) for key, code, label in handling]
+    serious = show(current["serious"]["serious"])
     rows.insert(
-        9,
-        Row(
-            _("… of which notified in time"),
-            [
-                figure_cell(in_time),
-                number_cell(suppression.share(in_time, notices.total), 0, suffix=" %"),
-            ],
-        ),
+        9, share_row(_("… of which notified in time"), current["notice"]["in_time"], serious)
     )
     board.tables["handling"] = Table(
         "handling",
@@ -578,56 +433,35 @@ def _tables(
 def _hot_spots(
     board: Dashboard,
     user: AnyUser,
-    pairs: dict[tuple[str, str], tuple[int, int]],
+    pairs: dict[tuple[str, str], rollups.Pair],
     units: dict[str, Unit],
     children: list[str],
     heads: dict[tuple[int, str], int],
-    current: suppression.Group,
-    before: suppression.Group,
-    top_paths: set[str],
-    virtual: bool,
+    show: Callable[[Tally], Figure],
 ) -> None:
     """Units one and two levels down with the highest rates and the steepest rises, from the
-    figures as shown (a unit below is taken from its own unit's table, suppressed as there)."""
+    figures as shown (a unit below with its figure as its own page shows it)."""
     period = board.chosen.period
-    k = suppression.threshold()
-    candidates: list[tuple[Unit, Figure, Figure]] = []
     follows = access.follow_up_check(user)
     shown = set(children)
-    below_of: dict[str, list[str]] = defaultdict(list)
-    for other, unit in units.items():
-        if other[: -tree.SEGMENT] in shown and follows(unit):
-            below_of[other[: -tree.SEGMENT]].append(other)
-    # Each shown unit's pairs, grouped once rather than searched for among all of them.
-    pairs_of: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for (child, grandchild), counts in pairs.items():
-        pairs_of[child][grandchild] = counts
-    for path in children:
-        now, then = current.tables["units"].get(path), before.tables["units"].get(path)
-        if now is None or then is None:
+    # Each unit's events: a shown unit's subtree, a unit below it its own subtree.
+    counts: dict[str, list[Tally]] = defaultdict(lambda: [Tally(), Tally()])
+    for (child, grandchild), (this, that) in pairs.items():
+        if child not in shown:
             continue
-        candidates.append((units[path], now, then))
-        if now.hidden:
-            continue
-        below = sorted(below_of[path])
-        if not below:
-            continue
-        # As the unit's own page shows its table of units (varna.stats.linked.with_units):
-        # nothing of a period whose total is hidden here, nor of a table that cannot be shown.
-        shown_of = []
-        for index, total in enumerate((now, then)):
-            parts = rollups.sub_parts(pairs_of[path], path, below, index)
-            figures, table_total = suppression.breakdown(parts, reveal=board.reveal)
-            if total.hidden or table_total.hidden:
-                figures = suppression.hidden_parts(Figure(None, secondary=True), parts)
-            shown_of.append(figures)
-        figures_now, figures_then = shown_of
-        for other in below:
-            candidates.append((units[other], figures_now[other], figures_then[other]))
+        counts[child][0] += this
+        counts[child][1] += that
+        if grandchild != child:
+            counts[grandchild][0] += this
+            counts[grandchild][1] += that
     spots = []
-    for unit, now, then in candidates:
-        employees = heads.get((period.last.year, unit.path), 0)
-        if now.value is None or not employees or (now.value < k and not board.reveal):
+    for path, (now_tally, then_tally) in counts.items():
+        unit = units.get(path)
+        employees = heads.get((period.last.year, path), 0)
+        if unit is None or not employees or (path not in shown and not follows(unit)):
+            continue
+        now, then = show(now_tally), show(then_tally)
+        if not now.value:
             continue
         spots.append(
             HotSpot(

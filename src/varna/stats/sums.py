@@ -1,6 +1,5 @@
-"""A unit's sums over a period and the period before it, and the tables a page builds of them
-(before suppression). The page's own unit and, for linked suppression, the units beside it on
-their parent's page are summed the same way, so their tables add up."""
+"""A unit's sums over a period and the period before it, and the tables a page builds of them,
+each cell a Tally (a true count and its events' key sum) for varna.stats.perturbation."""
 
 from collections import defaultdict
 from collections.abc import Callable
@@ -10,43 +9,30 @@ from typing import Any
 
 from django.db.models import Case, Expression, QuerySet, Sum, Value, When
 
-from varna.reporting.taxonomy import Form, Situation
-from varna.stats import rollups
+from varna.reporting.taxonomy import Situation
 from varna.stats.figures import NOT_STATED
 from varna.stats.models import (
     ACTOR_COLUMNS,
     BELIEVED_COLUMNS,
     CONSEQUENCE_COLUMNS,
     COUNT_COLUMNS,
+    KEY_COLUMNS,
     PLACE_COLUMNS,
     PURPOSE_COLUMNS,
     SITUATION_COLUMNS,
     SUBFORM_COLUMNS,
 )
 from varna.stats.periods import Period
-
-# Every column a page reads, summed per month, form (and situation).
-COLUMNS = ["events", *COUNT_COLUMNS[1:]]
-# The tables that split the events of a period: each adds up to its total.
-SPLITS = (
-    "form",
-    "month",
-    "place",
-    "situation",
-    "actor",
-    "believed",
-    "ack",
-    "measures",
-    "police",
-    "serious",
-    "influenced",
-)
-# Tables where an event can count in more than one row.
-OVERLAPPING = ("subform", "consequence", "purpose")
+from varna.stats.perturbation import Tally, total
 
 
-def _zero() -> dict[str, int]:
-    return defaultdict(int)
+def _zero() -> dict[str, Tally]:
+    return defaultdict(Tally)
+
+
+def _rest(whole: Tally, parts: dict[str, Tally]) -> Tally:
+    """The events of `whole` in none of the parts (each event is in at most one)."""
+    return whole - total(list(parts.values()))
 
 
 @dataclass
@@ -55,90 +41,69 @@ class Sums:
 
     period: Period
     forms: list[str]
-    columns: tuple[dict[str, int], dict[str, int]] = field(
+    columns: tuple[dict[str, Tally], dict[str, Tally]] = field(
         default_factory=lambda: (_zero(), _zero())
     )
-    by_form: tuple[dict[str, int], dict[str, int]] = field(
-        default_factory=lambda: (dict.fromkeys(Form.values, 0), dict.fromkeys(Form.values, 0))
+    minutes: list[int] = field(default_factory=lambda: [0, 0])  # ack_minutes, summed
+    by_form: tuple[dict[str, Tally], dict[str, Tally]] = field(
+        default_factory=lambda: (_zero(), _zero())
     )
-    by_month: tuple[dict[date, int], dict[date, int]] = field(init=False)
-    by_situation: tuple[dict[str, int], dict[str, int]] = field(
-        default_factory=lambda: (
-            dict.fromkeys([*Situation.values, NOT_STATED], 0),
-            dict.fromkeys([*Situation.values, NOT_STATED], 0),
-        )
+    by_month: tuple[dict[date, Tally], dict[date, Tally]] = field(init=False)
+    by_situation: tuple[dict[str, Tally], dict[str, Tally]] = field(
+        default_factory=lambda: (_zero(), _zero())
     )
 
     def __post_init__(self) -> None:
         previous = self.period.previous()
-        self.by_month = (dict.fromkeys(self.period.months, 0), dict.fromkeys(previous.months, 0))
+        self.by_month = (
+            dict.fromkeys(self.period.months, Tally()),
+            dict.fromkeys(previous.months, Tally()),
+        )
 
-    def total(self, index: int) -> int:
+    def total(self, index: int) -> Tally:
         return self.columns[index]["events"]
 
-    def tables(self, index: int) -> dict[str, dict[str, int]]:
-        """The tables that split the period's events, by name (see SPLITS)."""
+    def tables(self, index: int) -> dict[str, dict[str, Tally]]:
+        """The tables that split the period's events, by name."""
         now = self.columns[index]
-        total = now["events"]
+        whole = now["events"]
         places = {code: now[column] for column, code in PLACE_COLUMNS.items()}
-        places[NOT_STATED] = total - sum(places.values())
+        places[NOT_STATED] = _rest(whole, places)
         actors = {code: now[column] for column, code in ACTOR_COLUMNS.items()}
-        actors[NOT_STATED] = total - sum(actors.values())
+        actors[NOT_STATED] = _rest(whole, actors)
         believed = {code: now[column] for column, code in BELIEVED_COLUMNS.items()}
-        believed[NOT_STATED] = total - sum(believed.values())
-        acknowledged = now["ack_in_time"] + now["ack_late"]
+        believed[NOT_STATED] = _rest(whole, believed)
         police = {
             "employer": now["police_employer"],
             "employee": now["police_employee"],
             "none": now["police_none"],
         }
-        police["undecided"] = total - sum(police.values())
+        police["undecided"] = _rest(whole, police)
+        ack = {"in_time": now["ack_in_time"], "late": now["ack_late"]}
+        ack["none"] = _rest(whole, ack)
+        situations = {code: self.by_situation[index][code] for code in Situation.values}
+        situations[NOT_STATED] = _rest(whole, situations)
         return {
             "form": {form: self.by_form[index][form] for form in self.forms},
             "month": {f"{month:%Y-%m}": count for month, count in self.by_month[index].items()},
             "place": places,
-            "situation": dict(self.by_situation[index]),
+            "situation": situations,
             "actor": actors,
             "believed": believed,
-            "ack": {
-                "in_time": now["ack_in_time"],
-                "late": now["ack_late"],
-                "none": total - acknowledged,
-            },
-            "measures": {"with": now["with_measures"], "without": total - now["with_measures"]},
+            "ack": ack,
+            "measures": {"with": now["with_measures"]},
             "police": police,
-            "serious": {"serious": now["serious"], "other": total - now["serious"]},
-            "influenced": {"yes": now["influenced"], "other": total - now["influenced"]},
-        }
-
-    def overlapping(self, index: int) -> dict[str, dict[str, int]]:
-        now = self.columns[index]
-        return {
+            "serious": {"serious": now["serious"]},
+            "influenced": {"yes": now["influenced"]},
+            "notice": {"in_time": now["serious_in_time"]},
             "subform": {column: now[column] for column in SUBFORM_COLUMNS},
             "consequence": {code: now[column] for column, code in CONSEQUENCE_COLUMNS.items()},
             "purpose": {code: now[column] for column, code in PURPOSE_COLUMNS.items()},
         }
 
-    def notices(self, index: int) -> dict[str, int]:
-        """The serious events by whether Arbetsmiljöverket was notified in time."""
-        now = self.columns[index]
-        return {"in_time": now["serious_in_time"], "late": now["serious"] - now["serious_in_time"]}
 
-
-def combined(parts: list[Sums], period: Period, forms: list[str]) -> Sums:
-    """The sums of several units together."""
-    total = Sums(period, forms)
-    for part in parts:
-        for index in (0, 1):
-            for mine, theirs in (
-                (total.columns[index], part.columns[index]),
-                (total.by_form[index], part.by_form[index]),
-                (total.by_month[index], part.by_month[index]),
-                (total.by_situation[index], part.by_situation[index]),
-            ):
-                for name, count in theirs.items():
-                    mine[name] += count  # type: ignore[index]
-    return total
+def _tally(row: dict[str, Any], column: str) -> Tally:
+    return Tally(row[column] or 0, row[KEY_COLUMNS[column]] or 0)
 
 
 def read(
@@ -170,42 +135,35 @@ def read(
         )
         return rows.annotate(key=key) if key is not None else rows
 
+    events = {"n": Sum("events"), "k": Sum("events_key")}
     rows = prepared(source)
     group = ["key"] if key is not None else []
-    if key is None and spans is None:
-        # One row per month and form.
-        for row in rows.values("index", "month", "form").annotate(events=Sum("events")).order_by():
-            sums = sums_of(row)
-            sums.by_form[row["index"]][row["form"]] += row["events"]
-            months = sums.by_month[row["index"]]
-            if row["month"] in months:
-                months[row["month"]] += row["events"]
-    else:
-        # By month apart: times the keys, months by forms would be many rows.
-        by_month = rows.values(*group, "index", "month").annotate(events=Sum("events"))
-        for row in by_month.order_by():
-            months = sums_of(row).by_month[row["index"]]
-            if row["month"] in months:
-                months[row["month"]] += row["events"]
-        if spans is not None:
-            rows = prepared(spans)
-        by_form = rows.values(*group, "index", "form").annotate(events=Sum("events"))
-        for row in by_form.order_by():
-            sums_of(row).by_form[row["index"]][row["form"]] += row["events"]
-    columns = [*COLUMNS, *(SITUATION_COLUMNS if subtree else [])]
-    for row in rows.values(*group, "index").annotate(**rollups.sums(columns)).order_by():
+    for row in rows.values(*group, "index", "month").annotate(**events).order_by():
+        months = sums_of(row).by_month[row["index"]]
+        if row["month"] in months:
+            months[row["month"]] += Tally(row["n"], row["k"])
+    if spans is not None:
+        rows = prepared(spans)
+    for row in rows.values(*group, "index", "form").annotate(**events).order_by():
+        sums_of(row).by_form[row["index"]][row["form"]] += Tally(row["n"], row["k"])
+    columns = [*COUNT_COLUMNS, *(SITUATION_COLUMNS if subtree else [])]
+    summed = [*columns, *(KEY_COLUMNS[c] for c in columns if c in KEY_COLUMNS)]
+    aggregates = {f"s_{column}": Sum(column) for column in summed}
+    for row in rows.values(*group, "index").annotate(**aggregates).order_by():
+        values = {column: row[f"s_{column}"] for column in summed}
         sums = sums_of(row)
-        summed = sums.columns[row["index"]]
-        for column in COLUMNS:
-            summed[column] += row[column] or 0
+        index = row["index"]
+        for column in COUNT_COLUMNS:
+            if column in KEY_COLUMNS:
+                sums.columns[index][column] += _tally(values, column)
+        sums.minutes[index] += values["ack_minutes"] or 0
         if subtree:
-            situations = sums.by_situation[row["index"]]
-            for situation, count in rollups.situations(row, True):
-                situations[situation] += count
+            for column, code in SITUATION_COLUMNS.items():
+                sums.by_situation[index][code] += _tally(values, column)
     if not subtree:
-        grouped = rows.values(*group, "index", "situation").annotate(events=Sum("events"))
+        grouped = rows.values(*group, "index", "situation").annotate(**events)
         for row in grouped.order_by():
-            situations = sums_of(row).by_situation[row["index"]]
-            situation = row["situation"] if row["situation"] in situations else NOT_STATED
-            situations[situation] += row["events"]
+            if row["situation"] in Situation.values:
+                situations = sums_of(row).by_situation[row["index"]]
+                situations[row["situation"]] += Tally(row["n"], row["k"])
     return found

@@ -7,6 +7,12 @@ from varna.stats.models import ReportJob
 
 
 @task()
+def fold_rollups() -> str:
+    """Fold the events written since the last fold into the rollups (varna.stats.services)."""
+    return f"{services.fold()} folded"
+
+
+@task()
 def build_report(job_id: int) -> str:
     """Build a committee report's PDF, recording progress on its job row as it goes."""
     job = ReportJob.objects.select_related("owner").filter(pk=job_id).first()

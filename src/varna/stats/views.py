@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from varna.orgs import access as org_access
 from varna.orgs.access import Action
-from varna.stats import access, charts, exports, selectors, services
+from varna.stats import access, charts, exports, perturbation, selectors, services
 from varna.stats.figures import Chosen, Dashboard
 from varna.stats.forms import FilterForm
 from varna.stats.models import ReportJob
@@ -91,6 +91,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "crumbs": _crumbs(request, board),
         "query": chosen.query(),
         "may_export_cases": access.may_export_cases(request.user, board.scope),
+        "explanation": perturbation.explanation(),
         "web": True,
     }
     return render(request, "stats/dashboard.html", context)
@@ -99,7 +100,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
-    """One table of the dashboard, with the same suppression as on the page."""
+    """One table of the dashboard, as the page shows it (adjusted where the page is)."""
     _follows_up(request)
     chosen, _form = chosen_from(request)
     board = selectors.dashboard(request.user, chosen)

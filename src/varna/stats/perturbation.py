@@ -1,0 +1,151 @@
+"""Small numbers never reveal a person: the cell key method, the one place that decides what a
+reader who may not open the cases sees of a count.
+
+Every event has a random record key (varna.reporting.models.Report.record_key, drawn when it is
+stored). A figure counts a set of events; its cell key is the sum of their record keys modulo
+the key range, read as a number u in [0, 1). The figure published is the true count plus an
+adjustment looked up in the perturbation table by (count, u). So:
+
+- the same events always give the same figure, on any page, export or PDF, whatever the
+  period, filter or level that found them: asking again, or another way, tells nothing new;
+- zero stays zero, and a count of 1 to k-1 (k = VARNA_SMALL_NUMBER_K) is never shown as
+  itself: it becomes 0 or k, k with probability count/k, so its expected value is the count;
+- a count of k or more moves by at most D = VARNA_MAX_ADJUSTMENT, symmetrically (never below
+  k), so the adjustment is unbiased and bounded, and no figure is negative.
+
+Figures therefore need not add up (a table's rows are adjusted one by one, and its total once),
+and rates, shares and differences are computed from the published figures. Readers who may
+open the cases see exact figures (`Figure.exact`).
+
+Within the small counts the table is laid out so that keys add up in the reader's favour: a
+count n below k is shown as k when u < n/k. The key of a few events together is the sum of
+theirs, so when every part of a small total is shown as k, the total's key lies below its own
+bound and it is shown as k too: a total shown as 0 beside parts shown as k, which would pin
+those parts at one event each, does not happen.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from varna.reporting.models import RECORD_KEY_RANGE
+
+
+def small() -> int:
+    """k: counts from 1 to k-1 are never shown as themselves."""
+    return int(getattr(settings, "VARNA_SMALL_NUMBER_K", 3))
+
+
+def max_adjustment() -> int:
+    """D: a count of k or more is moved by at most this much."""
+    return int(getattr(settings, "VARNA_MAX_ADJUSTMENT", 2))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A true count and the sum of its events' record keys (both add up)."""
+
+    count: int = 0
+    key: int = 0
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(self.count + other.count, self.key + other.key)
+
+    def __sub__(self, other: "Tally") -> "Tally":
+        return Tally(self.count - other.count, self.key - other.key)
+
+    @property
+    def cell_key(self) -> float:
+        return (self.key % RECORD_KEY_RANGE) / RECORD_KEY_RANGE
+
+
+def total(tallies: list[Tally]) -> Tally:
+    return sum(tallies, Tally())
+
+
+@cache
+def outcomes(count: int, k: int, d: int) -> tuple[tuple[float, int], ...]:
+    """The perturbation table's row for a count: (upper bound of u, figure shown), in order
+    of u. Counts from k + d up share one row shape, moved along."""
+    if count <= 0:
+        return ((1.0, 0),)
+    if count < k:
+        return ((count / k, k), (1.0, 0))
+    reach = min(d, count - k)
+    # Triangular weights on -reach..reach: the figure itself most often, symmetric about it.
+    weights = [reach + 1 - abs(step) for step in range(-reach, reach + 1)]
+    whole = sum(weights)
+    found, bound = [], 0.0
+    for step, weight in zip(range(-reach, reach + 1), weights, strict=True):
+        bound += weight / whole
+        found.append((bound, count + step))
+    found[-1] = (1.0, found[-1][1])
+    return tuple(found)
+
+
+def publish(tally: Tally) -> int:
+    """The figure shown for a true count with this key sum."""
+    u = tally.cell_key
+    for bound, shown in outcomes(tally.count, small(), max_adjustment()):
+        if u < bound:
+            return shown
+    raise AssertionError("the table's row does not reach 1")  # pragma: no cover
+
+
+def possible(shown: int, *, k: int | None = None, d: int | None = None) -> set[int]:
+    """The true counts that can be shown as `shown`: what a reader who knows the table
+    learns from one figure."""
+    k, d = small() if k is None else k, max_adjustment() if d is None else d
+    top = max(shown + d, k)
+    return {
+        count
+        for count in range(top + 1)
+        if any(figure == shown for _bound, figure in outcomes(count, k, d))
+    }
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count as shown: exact for a reader who may open the cases, adjusted otherwise."""
+
+    value: int
+    exact: bool = True
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def figure(tally: Tally, *, reveal: bool) -> Figure:
+    if reveal:
+        return Figure(tally.count)
+    return Figure(publish(tally), exact=False)
+
+
+def change(current: Figure, previous: Figure) -> int:
+    return current.value - previous.value
+
+
+def rate(shown: Figure, employees: int | None, per: int = 100) -> float | None:
+    """Events per `per` employees from the figure as shown; None where nobody is counted."""
+    if not employees:
+        return None
+    return shown.value * per / employees
+
+
+def share(part: Figure, whole: Figure) -> float | None:
+    """The part's share of the whole in per cent, both as shown; None of nothing."""
+    if not whole.value:
+        return None
+    return 100 * part.value / whole.value
+
+
+def explanation() -> str:
+    """What the page says about adjusted figures, in plain words."""
+    return _(
+        "To protect the people behind the figures, each figure is adjusted by a small random "
+        "amount, at most %(most)s, and a count below %(small)s is shown as 0 or %(small)s. The "
+        "same events always give the same figure, but figures can differ by a few from the "
+        "true ones and need not add up to the totals."
+    ) % {"most": max(max_adjustment(), small() - 1), "small": small()}

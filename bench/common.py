@@ -128,14 +128,39 @@ def start_gunicorn(
 
 
 def stop_gunicorn(process: subprocess.Popen | None) -> None:
+    stop_process(process)
+
+
+def stop_process(process: subprocess.Popen | None) -> None:
+    """SIGTERM, then SIGKILL after 30 s: gunicorn's workers finish their current request, the
+    task worker its current task."""
     if process is None or process.poll() is not None:
         return
-    process.send_signal(signal.SIGTERM)  # graceful: workers finish their current request
+    process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def start_worker(env: dict[str, str], log: Path, *, interval: float = 1) -> subprocess.Popen:
+    """The background task worker, as scripts/serve starts it beside gunicorn: it runs the
+    e-mails and the folds of new events into the follow-up's rollups (varna.stats.tasks)."""
+    command = [sys.executable, "-m", "varna.manage", "db_worker", "--interval", f"{interval:g}"]
+    with log.open("ab") as handle:  # a worker started again adds to the same log
+        process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=ROOT,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    time.sleep(0.5)
+    if process.poll() is not None:
+        raise SystemExit(f"the task worker exited with {process.returncode}; see {log}")
+    return process
 
 
 def process_cpu(pid: int) -> float | None:

@@ -30,8 +30,12 @@ from varna.records import retention, tasks
 from varna.records.models import DestructionBatch, DestructionRun, Kind, RetentionPeriod
 from varna.reporting.models import Attachment, Draft, Notification, ReadLog, Report
 from varna.reporting.services import record_read, save_draft, submit_report
+from varna.stats import selectors
 from varna.stats import services as stats_services
+from varna.stats.figures import Chosen
 from varna.stats.models import MonthlyCount, RetiredEvent, SubtreeMonthlyCount, SubtreeYearlyCount
+from varna.stats.periods import period_of
+from varna.stats.perturbation import Tally, publish
 
 SECRET = "Klienten sa att han vet var Sara bor"
 BASIS = "Informationshanteringsplan för socialnämnden, dnr 2011/42"
@@ -688,6 +692,19 @@ def test_a_batch_says_kind_count_rule_and_time_and_nothing_of_the_content(cast, 
     assert (default.municipality, default.rule, default.months) == (None, None, 1)
 
 
+def follow_up(cast, who: str, year: int) -> dict[str, list[tuple]]:
+    """Every figure of the follow-up of the year of the administration the test's events are
+    in, as `who` sees it."""
+    board = selectors.dashboard(
+        cast[who], Chosen(period=period_of("year", date(year, 6, 1)), unit=cast.unit("DEMO-FSE"))
+    )
+    shown = {
+        key: [(row.label, [cell.value for cell in row.cells]) for row in table.rows]
+        for key, table in board.tables.items()
+    }
+    return {"total": [(board.total.value, board.total.exact, board.reveal)], **shown}
+
+
 @pytest.mark.django_db
 def test_destruction_leaves_the_statistics_as_they_were_and_equal_to_a_full_recount(
     cast, clock, storage
@@ -699,14 +716,29 @@ def test_destruction_leaves_the_statistics_as_they_were_and_equal_to_a_full_reco
         make_case(cast, clock, local(2011, 2, 28), not_unlawful=True),
         make_case(cast, clock, local(2011, 4, 9), closed=False),
     ]
+    keys = [case.report.record_key for case in made]
+    stats_services.fold()
     before = rollups()
+    adjusted, exact = follow_up(cast, "analytiker", 2011), follow_up(cast, "forvaltningschef", 2011)
+    # The analyst sees the three events counted (not the one found not to be unlawful
+    # influence) adjusted by their keys; the manager sees them exactly.
+    counted = [keys[0], keys[1], keys[3]]
+    assert adjusted["total"] == [(publish(Tally(3, sum(counted))), False, False)]
+    assert exact["total"] == [(3, True, True)]
     result = run(local(2012, 3, 1))
     assert result.destroyed[("DEMO", "cases")] == 2
     assert result.destroyed[("DEMO", "not_unlawful")] == 1
     assert [exists(case) for case in made] == [False, False, False, True]
+    # What the destroyed events counted for stays, with each one's record key.
+    assert sorted(RetiredEvent.objects.values_list("record_key", flat=True)) == sorted(keys[:3])
+    assert rollups() == before
+    assert follow_up(cast, "analytiker", 2011) == adjusted
+    stats_services.fold()
     assert rollups() == before
     stats_services.rebuild()
     assert rollups() == before
+    assert follow_up(cast, "analytiker", 2011) == adjusted
+    assert follow_up(cast, "forvaltningschef", 2011) == exact
 
 
 # 6. The preview ---------------------------------------------------------------------------

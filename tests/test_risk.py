@@ -14,8 +14,11 @@ from pypdf import PdfReader
 
 from varna.cases.models import Measure, Reminder
 from varna.reporting.models import Report
+from varna.reporting.taxonomy import Form
 from varna.risk import selectors, services
 from varna.risk.models import Assessment, AssessmentEvent, Level, PlanMeasure, Risk, risk_level
+from varna.stats import perturbation
+from varna.stats.perturbation import Tally, publish
 
 TODAY = date.today()
 
@@ -316,24 +319,69 @@ def test_the_index_lists_the_units_and_flags_those_overdue(cast):
 # Events beside an assessment ------------------------------------------------------------------
 
 
-def test_event_counts_hide_small_numbers_from_those_who_may_not_see_the_cases(cast):
+def published(reports) -> int:
+    """What a reader who may not open the cases sees of these events."""
+    return publish(Tally(len(reports), sum(report.record_key for report in reports)))
+
+
+def by_form(reports) -> dict[str, list[Report]]:
+    return {form: [r for r in reports if r.main_form == form] for form in Form.values}
+
+
+def test_event_counts_are_adjusted_for_those_who_may_not_see_the_cases(cast):
     unit = cast.unit("DEMO-FSE1")
     since = TODAY - timedelta(days=120)
     revealed = selectors.events_since(unit, since, reveal=True)
-    hidden = selectors.events_since(unit, since, reveal=False)
-    actual = Report.objects.filter(unit__path__startswith=unit.path, occurred_on__gte=since).count()
-    assert revealed.total.value == actual
-    for (_label, full), (_same, shown) in zip(revealed.by_form, hidden.by_form, strict=True):
-        if full.value and full.value < 5:
-            assert shown.hidden
-        if not shown.hidden:
-            assert shown.value == full.value
+    adjusted = selectors.events_since(unit, since, reveal=False)
+    reports = list(Report.objects.filter(unit__path__startswith=unit.path, occurred_on__gte=since))
+    assert revealed.total.value == len(reports) and revealed.total.exact
+    assert adjusted.total.value == published(reports) and not adjusted.total.exact
+    labels = [str(Form(form).label) for form in Form.values]
+    events = by_form(reports)
+    assert [label for label, _figure in adjusted.by_form] == labels
+    for form, (_label, full), (_same, shown) in zip(
+        Form.values, revealed.by_form, adjusted.by_form, strict=True
+    ):
+        assert full.value == len(events[form])
+        assert shown.value == published(events[form])
+        assert shown.value not in range(1, perturbation.small())
+    assert adjusted.explanation == perturbation.explanation() and not revealed.explanation
+
+
+def test_a_count_of_one_or_two_never_shows_as_itself_to_those_who_may_not_see_the_cases(cast):
+    unit = cast.unit("DEMO-FSE1A")
+    here = Report.objects.filter(unit__path__startswith=unit.path)
+    here.filter(occurred_on__gte=TODAY).update(occurred_on=TODAY - timedelta(days=1))
+    threats = list(here.filter(main_form="threat")[:2])
+    harassment = list(here.filter(main_form="harassment")[:1])
+    assert len(threats) == 2 and len(harassment) == 1
+    Report.objects.filter(pk__in=[r.pk for r in [*threats, *harassment]]).update(occurred_on=TODAY)
+    revealed = dict(selectors.events_since(unit, TODAY, reveal=True).by_form)
+    adjusted = selectors.events_since(unit, TODAY, reveal=False)
+    shown = dict(adjusted.by_form)
+    with translation.override("sv"):
+        threat, harassed = str(Form.THREAT.label), str(Form.HARASSMENT.label)
+    assert (revealed[threat].value, revealed[harassed].value) == (2, 1)
+    assert shown[threat].value == published(threats) in {0, perturbation.small()}
+    assert shown[harassed].value == published(harassment) in {0, perturbation.small()}
+    assert adjusted.total.value == published([*threats, *harassment])
+    for _label, figure in [*adjusted.by_form, *adjusted.by_context, ("", adjusted.total)]:
+        assert figure.value not in range(1, perturbation.small())
 
 
 def test_employee_summary_never_shows_a_small_count(cast):
     page = cast.client("medarbetare").get(reverse("risk:summary", args=["DEMO-FSE1A"]))
-    for _label, figure in page.context["events"].by_form:
-        assert figure.hidden or figure.value == 0 or figure.value >= 5
+    events = page.context["events"]
+    reports = Report.objects.filter(unit__path__startswith=cast.unit("DEMO-FSE1A").path)
+    if events.since is not None:
+        reports = reports.filter(occurred_on__gte=events.since)
+    found = by_form(list(reports))
+    for form, (_label, figure) in zip(Form.values, events.by_form, strict=True):
+        assert not figure.exact
+        assert figure.value == published(found[form])
+        assert figure.value not in range(1, perturbation.small())
+    for _label, figure in events.by_context:
+        assert figure.value not in range(1, perturbation.small())
 
 
 def test_an_event_in_a_situation_no_risk_covers_prompts_an_update(draft, cast):

@@ -454,7 +454,7 @@ VARNA_DIGEST_HOUR = int(os.environ.get("VARNA_DIGEST_HOUR", "7"))
 # (varna.stats.perturbation): a count from 1 to VARNA_SMALL_NUMBER_K - 1 is never shown as
 # itself (it becomes 0 or K), and a larger one is moved by at most VARNA_MAX_ADJUSTMENT.
 VARNA_SMALL_NUMBER_K = int(os.environ.get("VARNA_SMALL_NUMBER_K", "3"))
-VARNA_MAX_ADJUSTMENT = int(os.environ.get("VARNA_MAX_ADJUSTMENT", "2"))
+VARNA_MAX_ADJUSTMENT = int(os.environ.get("VARNA_MAX_ADJUSTMENT", "4"))
 # Months from one risk assessment of a unit to the next, unless the manager sets another date.
 VARNA_RISK_ASSESSMENT_MONTHS = int(os.environ.get("VARNA_RISK_ASSESSMENT_MONTHS", "12"))
 # Retention periods in months (varna.records.retention) until a municipality sets its own from

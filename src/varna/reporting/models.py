@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from varna.core.models import TimeStampedModel
+from varna.core.record_keys import new_record_key
 from varna.orgs.models import Unit
 from varna.reporting.taxonomy import (
     ActorRelation,
@@ -30,16 +31,6 @@ def attachment_storage() -> Storage:
 def new_code() -> str:
     """An unguessable identifier for URLs: reports are never addressed by a sequential id."""
     return secrets.token_urlsafe(12)
-
-
-# Every event gets a random record key when it is stored, for the follow-up's disclosure
-# control (varna.stats.perturbation): a figure's adjustment is looked up by the sum of its
-# events' keys, so the same events always give the same figure. Never shown anywhere.
-RECORD_KEY_RANGE = 2**31
-
-
-def new_record_key() -> int:
-    return secrets.randbelow(RECORD_KEY_RANGE)
 
 
 class Report(TimeStampedModel):

@@ -1,8 +1,8 @@
 """Small numbers never reveal a person: the cell key method, the one place that decides what a
 reader who may not open the cases sees of a count.
 
-Every event has a random record key (varna.reporting.models.Report.record_key, drawn when it is
-stored). A figure counts a set of events; its cell key is the sum of their record keys modulo
+Every event has a random record key (Report.record_key, varna.core.record_keys, drawn when it
+is stored). A figure counts a set of events; its cell key is the sum of their record keys modulo
 the key range, read as a number u in [0, 1). The figure published is the true count plus an
 adjustment looked up in the perturbation table by (count, u). So:
 
@@ -24,13 +24,14 @@ bound and it is shown as k too: a total shown as 0 beside parts shown as k, whic
 those parts at one event each, does not happen.
 """
 
+import math
 from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from varna.reporting.models import RECORD_KEY_RANGE
+from varna.core.record_keys import RECORD_KEY_RANGE
 
 
 def small() -> int:
@@ -39,8 +40,8 @@ def small() -> int:
 
 
 def max_adjustment() -> int:
-    """D: a count of k or more is moved by at most this much."""
-    return int(getattr(settings, "VARNA_MAX_ADJUSTMENT", 2))
+    """D: a figure is moved by at most this much."""
+    return int(getattr(settings, "VARNA_MAX_ADJUSTMENT", 4))
 
 
 @dataclass(frozen=True)
@@ -68,21 +69,42 @@ def total(tallies: list[Tally]) -> Tally:
 @cache
 def outcomes(count: int, k: int, d: int) -> tuple[tuple[float, int], ...]:
     """The perturbation table's row for a count: (upper bound of u, figure shown), in order
-    of u. Counts from k + d up share one row shape, moved along."""
+    of u. A count may be shown as any figure within d of it that is 0 or at least k, 0 only
+    for a count of at most d; the weights fall off linearly from the count itself, tilted
+    where the row is cut off so that the figure shown is on average the count."""
     if count <= 0:
         return ((1.0, 0),)
-    if count < k:
-        return ((count / k, k), (1.0, 0))
-    reach = min(d, count - k)
-    # Triangular weights on -reach..reach: the figure itself most often, symmetric about it.
-    weights = [reach + 1 - abs(step) for step in range(-reach, reach + 1)]
+    figures = [shown for shown in range(max(k, count - d), count + d + 1)]
+    if count <= d:
+        figures.append(0)
+    base = [d + 1 - abs(shown - count) for shown in figures]
+    tilt = _tilt(figures, base, count)
+    weights = [weight * math.exp(tilt * (shown - count)) for shown, weight in zip(figures, base)]
     whole = sum(weights)
     found, bound = [], 0.0
-    for step, weight in zip(range(-reach, reach + 1), weights, strict=True):
+    for shown, weight in zip(figures, weights, strict=True):
         bound += weight / whole
-        found.append((bound, count + step))
+        found.append((bound, shown))
     found[-1] = (1.0, found[-1][1])
     return tuple(found)
+
+
+def _tilt(figures: list[int], weights: list[int], count: int) -> float:
+    """The exponential tilt that makes the weighted mean of `figures` equal `count` (zero for
+    a row symmetric about it), by bisection: the mean grows with the tilt."""
+
+    def mean(tilt: float) -> float:
+        tilted = [w * math.exp(tilt * (f - count)) for f, w in zip(figures, weights, strict=True)]
+        return sum(f * w for f, w in zip(figures, tilted, strict=True)) / sum(tilted)
+
+    low, high = -20.0, 20.0
+    for _step in range(200):
+        middle = (low + high) / 2
+        if mean(middle) < count:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
 
 
 def publish(tally: Tally) -> int:
@@ -145,7 +167,7 @@ def explanation() -> str:
     """What the page says about adjusted figures, in plain words."""
     return _(
         "To protect the people behind the figures, each figure is adjusted by a small random "
-        "amount, at most %(most)s, and a count below %(small)s is shown as 0 or %(small)s. The "
-        "same events always give the same figure, but figures can differ by a few from the "
-        "true ones and need not add up to the totals."
-    ) % {"most": max(max_adjustment(), small() - 1), "small": small()}
+        "amount, at most %(most)s up or down, and a count below %(small)s is shown as 0 or as "
+        "%(small)s or more. The same events always give the same figure, but figures can differ "
+        "a little from the true ones and need not add up to the totals."
+    ) % {"most": max_adjustment(), "small": small()}

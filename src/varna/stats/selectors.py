@@ -211,8 +211,9 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     if reveal:
         board.not_unlawful = now["not_unlawful"].count
     acknowledged = (now["ack_in_time"] + now["ack_late"]).count
-    # A mean of one or two durations would be those durations.
-    if acknowledged and (reveal or acknowledged >= perturbation.small()):
+    # Only where the figures are exact: a mean of one or two durations would be those
+    # durations, and whether it is shown would tell how many there are.
+    if reveal and acknowledged:
         board.ack_mean_hours = sums.minutes[0] / 60 / acknowledged
     if chosen.unit is not None and access.opens_cases(user, chosen.unit):
         board.cases_link = _inbox_link(chosen.unit, forms[0] if len(forms) == 1 else "")

@@ -418,6 +418,7 @@ def _subtree_objects(
 def rebuild() -> int:
     """Empty the rollups and fold every unit and month with events in; returns the number of
     base rows written."""
+    waiting = list(PendingFold.objects.values_list("pk", flat=True))
     MonthlyCount.objects.all().delete()
     SubtreeMonthlyCount.objects.all().delete()
     SubtreeYearlyCount.objects.all().delete()
@@ -427,6 +428,8 @@ def rebuild() -> int:
     }
     pairs.update(RetiredEvent.objects.values_list("unit_id", "month").distinct())
     fold_in(pairs)
+    # What was waiting is folded in now (rows left since are folded by the worker).
+    PendingFold.objects.filter(pk__in=waiting).delete()
     return MonthlyCount.objects.count()
 
 

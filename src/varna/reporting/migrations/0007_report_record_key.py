@@ -2,7 +2,7 @@ import secrets
 
 from django.db import migrations, models
 
-import varna.reporting.models
+import varna.core.record_keys
 
 RANGE = 2**31
 
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             model_name="report",
             name="record_key",
             field=models.PositiveIntegerField(
-                default=varna.reporting.models.new_record_key, editable=False
+                default=varna.core.record_keys.new_record_key, editable=False
             ),
         ),
     ]

@@ -1,0 +1,229 @@
+"""The follow-up's disclosure control (varna.stats.perturbation), tested as its own rules and
+against an attacker who knows the perturbation table. The pages publish exactly
+`publish(Tally(count, key sum))` of each figure's events (tests/test_stats.py checks that
+through the URLs), so the attacker here reads figures made the same way from generated worlds:
+every period, form filter, level and table a reader may open."""
+
+import random
+from collections.abc import Callable
+from itertools import combinations
+
+from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.lp_attacker import Attacker
+from varna.core.record_keys import RECORD_KEY_RANGE
+from varna.stats import perturbation
+from varna.stats.perturbation import Tally, outcomes, possible, publish
+
+
+def shown_for(count: int, u: float) -> int:
+    return publish(Tally(count, int(u * RECORD_KEY_RANGE)))
+
+
+def test_zero_stays_zero_and_no_small_count_is_ever_shown():
+    k, d = perturbation.small(), perturbation.max_adjustment()
+    rng = random.Random(16)
+    for count in range(0, 400):
+        for _ in range(200):
+            shown = shown_for(count, rng.random())
+            if count == 0:
+                assert shown == 0
+            assert not 0 < shown < k, (count, shown)
+            assert shown >= 0
+            assert abs(shown - count) <= d, (count, shown)
+
+
+def test_every_row_of_the_table_is_unbiased_and_covers_every_key():
+    for count in range(0, 400):
+        row = outcomes(count, perturbation.small(), perturbation.max_adjustment())
+        assert row[-1][0] == 1.0
+        bounds = [bound for bound, _shown in row]
+        assert bounds == sorted(bounds)
+        previous, mean = 0.0, 0.0
+        for bound, shown in row:
+            mean += (bound - previous) * shown
+            previous = bound
+        assert abs(mean - count) < 1e-9, count
+
+
+def test_over_many_cells_the_adjustment_averages_zero():
+    rng = random.Random(2026)
+    adjustments = []
+    for _ in range(200_000):
+        count = rng.choice([0, 1, 1, 2, 2, 3, 4, 5, 7, 10, 25, 100])
+        key = rng.randrange(RECORD_KEY_RANGE * 5)
+        adjustments.append(publish(Tally(count, key)) - count)
+    mean = sum(adjustments) / len(adjustments)
+    assert abs(mean) < 0.02, mean
+
+
+@given(
+    keys=st.lists(st.integers(0, RECORD_KEY_RANGE - 1), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_the_same_events_always_give_the_same_figure(keys, data):
+    """However a page finds a set of events (as one row, or as the sum of rollup rows that
+    split it any way), its figure is the same."""
+    whole = publish(Tally(len(keys), sum(keys)))
+    cuts = sorted(data.draw(st.sets(st.integers(1, len(keys)), max_size=5)))
+    parts, start = [], 0
+    for cut in [*cuts, len(keys)]:
+        parts.append(Tally(cut - start, sum(keys[start:cut])))
+        start = cut
+    assert publish(perturbation.total(parts)) == whole
+    shuffled = data.draw(st.permutations(keys))
+    assert publish(Tally(len(shuffled), sum(shuffled))) == whole
+
+
+def test_no_figure_on_its_own_says_a_small_count():
+    """Whatever one figure shows, it fits several true counts, and never exactly one count
+    from 1 to k-1."""
+    k = perturbation.small()
+    for shown in range(0, 300):
+        found = possible(shown)
+        if not found:
+            continue
+        assert len(found) >= 2, shown
+        small = found & set(range(1, k))
+        assert len(small) != 1 or len(found) > 1
+        assert 0 not in found or shown == 0
+
+
+@override_settings(VARNA_SMALL_NUMBER_K=5, VARNA_MAX_ADJUSTMENT=6)
+def test_the_parameters_come_from_the_settings():
+    assert perturbation.small() == 5 and perturbation.max_adjustment() == 6
+    for count in range(1, 5):
+        assert {shown for _bound, shown in outcomes(count, 5, 6)} <= {0, 5, 6, 7, 8, 9, 10}
+    assert "5" in perturbation.explanation()
+
+
+# The attacker -------------------------------------------------------------------------------
+
+# A municipality (M) with two administrations (A, B), units below them, and events directly in A:
+# every level a reader may follow up.
+PARENTS = {"M": None, "A": "M", "B": "M", "A1": "A", "A2": "A", "B1": "B"}
+MONTHS = 6
+FORMS = ("threat", "harassment", "violence")
+PLACES = ("office", "phone", "")
+SITUATIONS = ("decision", "home_visit", "")
+
+
+def _subtree(unit: str) -> set[str]:
+    found = {unit}
+    for child, parent in PARENTS.items():
+        if parent == unit:
+            found |= _subtree(child)
+    return found
+
+
+Event = tuple[str, int, str, str, str, int]  # unit, month, form, place, situation, record key
+Atom = tuple[str, int, str, str, str]
+
+ATOMS: list[Atom] = [
+    (unit, month, form, place, situation)
+    for unit in PARENTS
+    for month in range(MONTHS)
+    for form in FORMS
+    for place in PLACES
+    for situation in SITUATIONS
+]
+
+
+def _pages() -> list[tuple[str, Callable[[Atom], bool]]]:
+    """Every figure of every page: each unit, each span of months (a month, quarter, tertial,
+    half year and any own range are all spans), each form filter and situation filter, and on
+    each page its total and its tables by form, month, unit below, place and situation."""
+    found: list[tuple[str, Callable[[Atom], bool]]] = []
+    spans = [range(first, end) for first, end in combinations(range(MONTHS + 1), 2)]
+    for unit in PARENTS:
+        inside = _subtree(unit)
+        children = [child for child, parent in PARENTS.items() if parent == unit]
+        for span in spans:
+            for forms in [FORMS, *((form,) for form in FORMS)]:
+                for situations in [SITUATIONS, ("home_visit",)]:
+
+                    def page(
+                        atom: Atom, inside=inside, span=span, forms=forms, situations=situations
+                    ):
+                        return (
+                            atom[0] in inside
+                            and atom[1] in span
+                            and atom[2] in forms
+                            and atom[4] in situations
+                        )
+
+                    name = f"{unit} {span} {forms} {situations}"
+                    found.append((name, page))
+                    for form in forms:
+                        found.append(
+                            (f"{name} form {form}", lambda a, p=page, f=form: p(a) and a[2] == f)
+                        )
+                    for month in span:
+                        found.append(
+                            (f"{name} month {month}", lambda a, p=page, m=month: p(a) and a[1] == m)
+                        )
+                    for place in PLACES:
+                        found.append(
+                            (f"{name} place {place}", lambda a, p=page, x=place: p(a) and a[3] == x)
+                        )
+                    for situation in situations:
+                        found.append(
+                            (
+                                f"{name} sit {situation}",
+                                lambda a, p=page, x=situation: p(a) and a[4] == x,
+                            )
+                        )
+                    for child in children:
+                        below = _subtree(child)
+                        found.append(
+                            (f"{name} unit {child}", lambda a, p=page, b=below: p(a) and a[0] in b)
+                        )
+    return found
+
+
+def _cells() -> dict[frozenset[int], str]:
+    """The distinct figures a reader can see, each as the set of atoms it sums."""
+    cells: dict[frozenset[int], str] = {}
+    for name, page in _pages():
+        atoms = frozenset(index for index, atom in enumerate(ATOMS) if page(atom))
+        if atoms:
+            cells.setdefault(atoms, name)
+    return cells
+
+
+CELLS: dict[frozenset[int], str] | None = None
+
+
+def attack(events: list[Event]) -> tuple[list[tuple[str, int]], int]:
+    """What the attacker works out from every figure of every page of these events, and how
+    many small figures there were."""
+    global CELLS
+    if CELLS is None:
+        CELLS = _cells()
+    index = {atom: number for number, atom in enumerate(ATOMS)}
+    by_atom: dict[int, list[Event]] = {}
+    for event in events:
+        by_atom.setdefault(index[event[:5]], []).append(event)
+    attacker = Attacker()
+    small = 0
+    for atoms, name in CELLS.items():
+        members = [event for atom in atoms for event in by_atom.get(atom, [])]
+        true = Tally(len(members), sum(event[5] for event in members))
+        attacker.read(name, atoms, publish(true), true.count)
+        small += 0 < true.count < perturbation.small()
+    return attacker.worked_out(), small
+
+
+events_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "A1", "A2", "B1"]),
+        st.integers(0, MONTHS - 1),
+        st.sampled_from(FORMS),
+        st.sampled_from(PLACES),
+        st.sampled_from(SITUATIONS),
+    ),
+    min_size=1,
+    max_size=14,
+)

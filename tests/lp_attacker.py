@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import lil_matrix
+from scipy.sparse import coo_matrix
 
 from varna.stats import perturbation
 
@@ -25,28 +25,32 @@ class Attacker:
     def _index(self, name: object) -> int:
         return self.names.setdefault(name, len(self.names))
 
-    def read(self, label: str, unknowns: Iterable[object], shown: int, true: int) -> None:
+    def read(
+        self, label: str, unknowns: Iterable[object], shown: int, true: int, *, secret: bool = True
+    ) -> None:
         """One figure as a page shows it, the sum of these unknowns (`true` is its real value,
-        kept to check the attacker's model and to know which figures are small)."""
+        kept to check the attacker's model and to know which figures are small; `secret`:
+        whether to ask about it if it is small)."""
         key = tuple(sorted({self._index(name) for name in unknowns}))
         possible = perturbation.possible(shown)
         low, high = min(possible), max(possible)
         assert true in possible, f"{label}: the attacker's model is wrong"
         self.rows.append((key, low, high))
-        if 0 < true < perturbation.small():
+        if secret and 0 < true < perturbation.small():
             self.secrets.setdefault(key, (label, true))
 
     def worked_out(self) -> list[tuple[str, int]]:
         """The small true counts that have only one possible value."""
         size = len(self.names)
-        matrix = lil_matrix((2 * len(self.rows), size))
-        bounds = []
+        rows, columns, values, bounds = [], [], [], []
         for number, (key, low, high) in enumerate(self.rows):
-            for index in key:
-                matrix[2 * number, index] = 1
-                matrix[2 * number + 1, index] = -1
+            rows += [2 * number] * len(key) + [2 * number + 1] * len(key)
+            columns += [*key, *key]
+            values += [1.0] * len(key) + [-1.0] * len(key)
             bounds += [high, -low]
-        a_ub, b_ub = matrix.tocsr(), np.array(bounds, dtype=float)
+        shape = (2 * len(self.rows), size)
+        a_ub = coo_matrix((values, (rows, columns)), shape=shape).tocsr()
+        b_ub = np.array(bounds, dtype=float)
         found = []
         for key, (label, true) in self.secrets.items():
             objective = np.zeros(size)

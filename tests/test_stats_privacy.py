@@ -5,11 +5,10 @@ through the URLs), so the attacker here reads figures made the same way from gen
 every period, form filter, level and table a reader may open."""
 
 import random
-from collections.abc import Callable
-from itertools import combinations
+from itertools import combinations, product
 
 from django.test import override_settings
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.lp_attacker import Attacker
@@ -104,10 +103,10 @@ def test_the_parameters_come_from_the_settings():
 # A municipality (M) with two administrations (A, B), units below them, and events directly in A:
 # every level a reader may follow up.
 PARENTS = {"M": None, "A": "M", "B": "M", "A1": "A", "A2": "A", "B1": "B"}
-MONTHS = 6
+MONTHS = 4
 FORMS = ("threat", "harassment", "violence")
-PLACES = ("office", "phone", "")
-SITUATIONS = ("decision", "home_visit", "")
+PLACES = ("phone", "")
+SITUATIONS = ("home_visit", "")
 
 
 def _subtree(unit: str) -> set[str]:
@@ -131,65 +130,61 @@ ATOMS: list[Atom] = [
 ]
 
 
-def _pages() -> list[tuple[str, Callable[[Atom], bool]]]:
+Cell = tuple[frozenset, frozenset, frozenset, frozenset, frozenset]  # the atoms' values
+
+
+def _pages() -> dict[Cell, str]:
     """Every figure of every page: each unit, each span of months (a month, quarter, tertial,
     half year and any own range are all spans), each form filter and situation filter, and on
     each page its total and its tables by form, month, unit below, place and situation."""
-    found: list[tuple[str, Callable[[Atom], bool]]] = []
-    spans = [range(first, end) for first, end in combinations(range(MONTHS + 1), 2)]
+    found: dict[Cell, str] = {}
+    spans = [frozenset(range(first, end)) for first, end in combinations(range(MONTHS + 1), 2)]
+    every_form = [frozenset(FORMS), *(frozenset([form]) for form in FORMS)]
+    every_situation = [frozenset(SITUATIONS), frozenset(["home_visit"])]
+    places, one = frozenset(PLACES), frozenset
     for unit in PARENTS:
-        inside = _subtree(unit)
+        inside = frozenset(_subtree(unit))
         children = [child for child, parent in PARENTS.items() if parent == unit]
         for span in spans:
-            for forms in [FORMS, *((form,) for form in FORMS)]:
-                for situations in [SITUATIONS, ("home_visit",)]:
-
-                    def page(
-                        atom: Atom, inside=inside, span=span, forms=forms, situations=situations
-                    ):
-                        return (
-                            atom[0] in inside
-                            and atom[1] in span
-                            and atom[2] in forms
-                            and atom[4] in situations
-                        )
-
-                    name = f"{unit} {span} {forms} {situations}"
-                    found.append((name, page))
-                    for form in forms:
-                        found.append(
-                            (f"{name} form {form}", lambda a, p=page, f=form: p(a) and a[2] == f)
-                        )
-                    for month in span:
-                        found.append(
-                            (f"{name} month {month}", lambda a, p=page, m=month: p(a) and a[1] == m)
-                        )
-                    for place in PLACES:
-                        found.append(
-                            (f"{name} place {place}", lambda a, p=page, x=place: p(a) and a[3] == x)
-                        )
-                    for situation in situations:
-                        found.append(
-                            (
-                                f"{name} sit {situation}",
-                                lambda a, p=page, x=situation: p(a) and a[4] == x,
-                            )
-                        )
-                    for child in children:
-                        below = _subtree(child)
-                        found.append(
-                            (f"{name} unit {child}", lambda a, p=page, b=below: p(a) and a[0] in b)
-                        )
+            for forms in every_form:
+                for situations in every_situation:
+                    page = (inside, span, forms, places, situations)
+                    name = f"{unit} {sorted(span)} {sorted(forms)} {sorted(situations)}"
+                    found.setdefault(page, name)
+                    tables = [
+                        *(
+                            (f"form {f}", (inside, span, one([f]), places, situations))
+                            for f in forms
+                        ),
+                        *(
+                            (f"month {m}", (inside, one([m]), forms, places, situations))
+                            for m in span
+                        ),
+                        *(
+                            (f"place {x}", (inside, span, forms, one([x]), situations))
+                            for x in places
+                        ),
+                        *(
+                            (f"sit {x}", (inside, span, forms, places, one([x])))
+                            for x in situations
+                        ),
+                        *(
+                            (f"unit {c}", (frozenset(_subtree(c)), span, forms, places, situations))
+                            for c in children
+                        ),
+                    ]
+                    for label, cell in tables:
+                        found.setdefault(cell, f"{name}: {label}")
     return found
 
 
 def _cells() -> dict[frozenset[int], str]:
     """The distinct figures a reader can see, each as the set of atoms it sums."""
+    index = {atom: number for number, atom in enumerate(ATOMS)}
     cells: dict[frozenset[int], str] = {}
-    for name, page in _pages():
-        atoms = frozenset(index for index, atom in enumerate(ATOMS) if page(atom))
-        if atoms:
-            cells.setdefault(atoms, name)
+    for values, name in _pages().items():
+        atoms = frozenset(index[atom] for atom in product(*values))
+        cells.setdefault(atoms, name)
     return cells
 
 
@@ -227,3 +222,34 @@ events_strategy = st.lists(
     min_size=1,
     max_size=14,
 )
+
+
+def _world(events: list[tuple[str, int, str, str, str]], seed: int) -> list[Event]:
+    """The events with record keys drawn as Värna draws them: uniformly, unknown to anyone."""
+    rng = random.Random(seed)
+    return [(*event, rng.randrange(RECORD_KEY_RANGE)) for event in events]
+
+
+# How often the attacker may pin a small count: a figure must be at the edge of its range
+# beside others at theirs (see the README); measured over these worlds it is a few in a hundred
+# small figures, and the bound fails if a change to the table makes it markedly more common.
+PINNED_SHARE_AT_MOST = 0.05
+
+
+@settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(worlds=st.lists(st.tuples(events_strategy, st.integers(0, 2**32)), min_size=6, max_size=6))
+def test_an_attacker_who_knows_the_table_rarely_pins_a_small_count(worlds):
+    """Every figure of every page of a municipality, read together as a linear program by
+    someone who knows the perturbation table: no figure gives a small count away on its own,
+    and all of them together pin one only where figures sit at the edges of their ranges."""
+    pinned = small = 0
+    for events, seed in worlds:
+        found, figures = attack(_world(events, seed))
+        pinned += len(found)
+        small += figures
+    assert pinned <= PINNED_SHARE_AT_MOST * max(small, 1), (pinned, small)

@@ -79,7 +79,10 @@ def outcomes(count: int, k: int, d: int) -> tuple[tuple[float, int], ...]:
         figures.append(0)
     base = [d + 1 - abs(shown - count) for shown in figures]
     tilt = _tilt(figures, base, count)
-    weights = [weight * math.exp(tilt * (shown - count)) for shown, weight in zip(figures, base)]
+    weights = [
+        weight * math.exp(tilt * (shown - count))
+        for shown, weight in zip(figures, base, strict=True)
+    ]
     whole = sum(weights)
     found, bound = [], 0.0
     for shown, weight in zip(figures, weights, strict=True):

@@ -12,10 +12,10 @@ on its municipality, and a recount is right however the events changed.
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncYear
 from django.db.models.lookups import In
@@ -219,7 +219,7 @@ def schedule_fold() -> None:
         task_path=fold_rollups.module_path, status=TaskResultStatus.READY
     ).exists()
     if not waiting:
-        fold_rollups.enqueue()
+        fold_rollups.using(run_after=timezone.now() + FOLD_DELAY).enqueue()
 
 
 def mark_moved(*, moves: list[tuple[str, str]]) -> None:
@@ -249,7 +249,10 @@ def mark_moved(*, moves: list[tuple[str, str]]) -> None:
     transaction.on_commit(schedule_fold)
 
 
-FOLD_BATCH = 5_000
+FOLD_BATCH = 20_000
+# A fold waits this long after the first event that asks for it, so that the events of a
+# busy moment are folded together rather than one fold each.
+FOLD_DELAY = timedelta(seconds=2)
 
 
 def fold(*, batch: int = FOLD_BATCH) -> int:
@@ -310,7 +313,8 @@ def fold_in(pairs: set[tuple[int, date]], subtrees: set[tuple[int, date]] | None
             for column, value in columns.items():
                 into[column] += value
         MonthlyCount.objects.filter(unit_id__in=units, month=month).delete()
-        MonthlyCount.objects.bulk_create(
+        _write(
+            MonthlyCount,
             [
                 MonthlyCount(
                     unit_id=unit_id,
@@ -322,7 +326,6 @@ def fold_in(pairs: set[tuple[int, date]], subtrees: set[tuple[int, date]] | None
                 )
                 for (unit_id, month, form, situation, routed), columns in counted.items()
             ],
-            batch_size=2_000,
         )
         for unit in units:
             tops[month].update(top_ids[path] for path in _tops_of(paths[unit]))
@@ -353,8 +356,8 @@ def _fold_subtrees(tops: dict[date, set[int]]) -> None:
             rows = MonthlyCount.objects.filter(
                 _in_tops([unit.path for unit in same], length), month=month
             )
-            SubtreeMonthlyCount.objects.bulk_create(
-                _subtree_objects(rows, length, {u.path: u.pk for u in same}), batch_size=2_000
+            _write(
+                SubtreeMonthlyCount, _subtree_objects(rows, length, {u.path: u.pk for u in same})
             )
         years[month.year].update(ids)
     grouped: Any
@@ -367,7 +370,8 @@ def _fold_subtrees(tops: dict[date, set[int]]) -> None:
             .annotate(**{f"sum_{c}": Sum(c) for c in SUBTREE_COLUMNS})
             .order_by()
         )
-        SubtreeYearlyCount.objects.bulk_create(
+        _write(
+            SubtreeYearlyCount,
             [
                 SubtreeYearlyCount(
                     unit_id=row["unit_id"],
@@ -378,8 +382,23 @@ def _fold_subtrees(tops: dict[date, set[int]]) -> None:
                 )
                 for row in grouped
             ],
-            batch_size=2_000,
         )
+
+
+def _write(model: Any, objects: list[Any]) -> None:
+    """Insert rollup rows: on PostgreSQL by COPY (a row has some 150 columns, and COPY writes
+    them ten times faster than INSERT), elsewhere in batches."""
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, batch_size=500)
+        return
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in objects:
+            copy.write_row([getattr(row, field.attname) for field in fields])
 
 
 def _in_tops(paths: list[str], length: int) -> Any:

@@ -16,7 +16,6 @@ from django.apps import apps
 from django.db.models import Count, QuerySet, Sum
 from django.test import TestCase
 from django.urls import reverse
-from django.utils import timezone
 from django.utils import dateformat, timezone, translation
 from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook

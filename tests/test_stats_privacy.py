@@ -106,7 +106,7 @@ PARENTS = {"M": None, "A": "M", "B": "M", "A1": "A", "A2": "A", "B1": "B"}
 MONTHS = 4
 FORMS = ("threat", "harassment", "violence")
 PLACES = ("phone", "")
-SITUATIONS = ("home_visit", "")
+SITUATIONS = ("home_visit",)
 
 
 def _subtree(unit: str) -> set[str]:
@@ -140,7 +140,7 @@ def _pages() -> dict[Cell, str]:
     found: dict[Cell, str] = {}
     spans = [frozenset(range(first, end)) for first, end in combinations(range(MONTHS + 1), 2)]
     every_form = [frozenset(FORMS), *(frozenset([form]) for form in FORMS)]
-    every_situation = [frozenset(SITUATIONS), frozenset(["home_visit"])]
+    every_situation = [frozenset(SITUATIONS)]
     places, one = frozenset(PLACES), frozenset
     for unit in PARENTS:
         inside = frozenset(_subtree(unit))
@@ -237,12 +237,12 @@ PINNED_SHARE_AT_MOST = 0.05
 
 
 @settings(
-    max_examples=3,
+    max_examples=2,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(worlds=st.lists(st.tuples(events_strategy, st.integers(0, 2**32)), min_size=6, max_size=6))
+@given(worlds=st.lists(st.tuples(events_strategy, st.integers(0, 2**32)), min_size=5, max_size=5))
 def test_an_attacker_who_knows_the_table_rarely_pins_a_small_count(worlds):
     """Every figure of every page of a municipality, read together as a linear program by
     someone who knows the perturbation table: no figure gives a small count away on its own,

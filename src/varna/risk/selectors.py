@@ -165,7 +165,13 @@ def events_since(
     """The unit's reported events since `since` (its subtree), by form and by context: exact
     for a reader who may see the events (`reveal`), adjusted as the follow-up adjusts them
     (varna.stats.perturbation) otherwise."""
-    reports = Report.objects.filter(tree.subtree_q(unit.path, "unit__path"))
+    # The events the follow-up counts: not those found not to be unlawful influence, and
+    # in exact figures not those sent to security (as varna.stats counts them).
+    reports = Report.objects.filter(tree.subtree_q(unit.path, "unit__path")).exclude(
+        case__not_unlawful=True
+    )
+    if reveal:
+        reports = reports.filter(route_to_security=False)
     if since is not None:
         reports = reports.filter(occurred_on__gte=since)
     # Counted in the database: a large subtree without an assessment reaches far back. Each

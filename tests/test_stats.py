@@ -330,6 +330,7 @@ def test_a_manager_of_one_unit_who_analyses_the_municipality_sees_both_pages_who
         case__report__occurred_on__gte=period.first,
         case__report__occurred_on__lt=period.end,
     ).exclude(status=Measure.Status.CANCELLED)
+    measures = measures.exclude(case__not_unlawful=True)
     assert measures.filter(tree.subtree_q(fse1.path, "case__unit__path")).exists()
     key = measures.aggregate(key=Sum("case__report__record_key"))["key"] or 0
     table = committee.measure_tables(reader, board)[0]
@@ -930,3 +931,36 @@ def test_own_events_of_a_unit_count_in_its_table(cast):
 
 def test_timezone_is_local(cast):
     assert timezone.localdate() == TODAY
+
+
+def test_a_committee_moved_deep_into_the_tree_loses_its_subtree_rows(cast):
+    """A top with subtree rows put below another unit keeps none (it is too deep for them),
+    and its old and new tops count its events, as a rebuild counts them."""
+    moving = cast.unit("DEMO-IFN")
+    assert moving.depth <= SUBTREE_DEPTH
+    assert SubtreeMonthlyCount.objects.filter(unit=moving).exists()
+    org_services.move_unit(unit=moving, new_parent=cast.unit("DEMO-FSE"))
+    services.fold()
+    assert not SubtreeMonthlyCount.objects.filter(unit=moving).exists()
+    assert not SubtreeYearlyCount.objects.filter(unit=moving).exists()
+    assert_as_a_rebuild_counts()
+
+
+def test_every_unit_below_is_listed_whether_or_not_it_had_events(cast):
+    """Listed only where it had events, a unit would say so beside figures that may show 0."""
+    parent = cast.unit("DEMO-VOF")
+    month = add_months(THIS_MONTH, -40)
+    expected = sorted(
+        unit.name
+        for unit in Unit.objects.filter(parent=parent, valid_from__lte=month)
+        if unit.valid_to is None or unit.valid_to >= add_months(month, -1)
+    )
+    quiet = Report.objects.filter(
+        unit__parent=parent, occurred_on__gte=month, occurred_on__lt=add_months(month, 1)
+    )
+    quiet.update(occurred_on=add_months(month, -24))  # a month without events anywhere below
+    services.rebuild()
+    board = board_for(cast, "analytiker", "DEMO-VOF", "month", month)
+    table = board.tables.get("units")
+    assert table is not None
+    assert sorted(row.label for row in table.rows if row.code) == expected

@@ -245,7 +245,11 @@ def needing_attention(units: QuerySet[Unit], *, limit: int = 20) -> list[Attenti
             )
     happened: dict[int, set[str]] = {}
     grouped = (
-        Report.objects.filter(since).order_by().values_list("unit__path", "situation", "place")
+        # The events the manager may open, as events_since counts them.
+        Report.objects.filter(since, route_to_security=False)
+        .exclude(case__not_unlawful=True)
+        .order_by()
+        .values_list("unit__path", "situation", "place")
     )
     for path, situation, place in grouped.distinct():
         owner = max(

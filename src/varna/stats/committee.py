@@ -21,7 +21,7 @@ from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Unit
 from varna.risk.models import Assessment, PlanMeasure
 from varna.stats import perturbation, selectors
-from varna.stats.figures import Cell, Dashboard, Row, Table, figure_cell
+from varna.stats.figures import NOT_STATED, Cell, Dashboard, Row, Table, figure_cell
 from varna.stats.models import ReportJob
 from varna.stats.perturbation import Tally
 from varna.stats.rollups import scope_q
@@ -91,6 +91,13 @@ def measure_tables(user: AnyUser, board: Dashboard) -> list[Table]:
         case__report__occurred_on__gte=period.first,
         case__report__occurred_on__lt=period.end,
     ).exclude(status=Measure.Status.CANCELLED)
+    # The page's events: its forms and situations, none found not to be unlawful influence.
+    measures = measures.exclude(case__not_unlawful=True)
+    if board.chosen.forms:
+        measures = measures.filter(case__main_form__in=board.chosen.forms)
+    if board.chosen.contexts:
+        contexts = [NOT_STATED if code == "none" else code for code in board.chosen.contexts]
+        measures = measures.filter(case__report__situation__in=contexts)
     if board.reveal:
         measures = measures.filter(case__security_routed=False)
     # Counted like events: each measure keyed by its event's record key, so the same

@@ -9,19 +9,22 @@ adjustment looked up in the perturbation table by (count, u). So:
 - the same events always give the same figure, on any page, export or PDF, whatever the
   period, filter or level that found them: asking again, or another way, tells nothing new;
 - zero stays zero, and a count of 1 to k-1 (k = VARNA_SMALL_NUMBER_K) is never shown as
-  itself: it becomes 0 or k, k with probability count/k, so its expected value is the count;
-- a count of k or more moves by at most D = VARNA_MAX_ADJUSTMENT, symmetrically (never below
-  k), so the adjustment is unbiased and bounded, and no figure is negative.
+  itself: it is shown as 0, or as a figure from k up, so that on average it is the count;
+- every figure moves by at most D = VARNA_MAX_ADJUSTMENT, never below k unless to 0, and a
+  count of k or more is never shown as 0: the adjustment is unbiased and bounded, and no
+  figure is negative.
 
 Figures therefore need not add up (a table's rows are adjusted one by one, and its total once),
 and rates, shares and differences are computed from the published figures. Readers who may
 open the cases see exact figures (`Figure.exact`).
 
 Within the small counts the table is laid out so that keys add up in the reader's favour: a
-count n below k is shown as k when u < n/k. The key of a few events together is the sum of
-theirs, so when every part of a small total is shown as k, the total's key lies below its own
-bound and it is shown as k too: a total shown as 0 beside parts shown as k, which would pin
-those parts at one event each, does not happen.
+count n below k is shown as more than 0 when u < n/E (E the mean figure it is then shown as).
+The key of a few events together is the sum of theirs, so when every part of a small total is
+shown as more than 0, the total's key lies below its own bound and it is shown as more than 0
+too: a total shown as 0 beside parts shown as more than 0, which would pin those parts at one
+event each, does not happen. What the table cannot rule out, and no bounded table known to the
+reader can, is a figure at the very edge of its range beside others at theirs (README).
 """
 
 import math
@@ -69,30 +72,44 @@ def total(tallies: list[Tally]) -> Tally:
 @cache
 def outcomes(count: int, k: int, d: int) -> tuple[tuple[float, int], ...]:
     """The perturbation table's row for a count: (upper bound of u, figure shown), in order
-    of u. A count may be shown as any figure within d of it that is 0 or at least k, 0 only
-    for a count of at most d; the weights fall off linearly from the count itself, tilted
-    where the row is cut off so that the figure shown is on average the count."""
+    of u. A count is shown as a figure within d of it that is at least k, weighted linearly
+    from the count itself and tilted so that the figure shown is on average the count; a
+    count below k is shown as such a figure only when u < count/E, else as 0."""
     if count <= 0:
         return ((1.0, 0),)
-    figures = [shown for shown in range(max(k, count - d), count + d + 1)]
-    if count <= d:
-        figures.append(0)
-    base = [d + 1 - abs(shown - count) for shown in figures]
-    tilt = _tilt(figures, base, count)
-    weights = [
-        weight * math.exp(tilt * (shown - count))
-        for shown, weight in zip(figures, base, strict=True)
-    ]
+    figures = list(range(max(k, count - d), count + d + 1))
+    if count < k:
+        # Shown (not 0) with probability count/E, with E the mean figure then: so the mean
+        # is the count, and the chance grows with the count, which the keys make use of.
+        mean = _small_mean(k, d)
+        return (*_row(figures, mean, count / mean, d), (1.0, 0))
+    if figures[0] == count:
+        return ((1.0, count),)  # k itself: nothing below it may be shown
+    return _row(figures, count, 1.0, d)
+
+
+def _small_mean(k: int, d: int) -> float:
+    """The mean figure a count below k is shown as, when it is not 0: the middle of what a
+    count of 1 may show as (k to 1 + d)."""
+    return (k + max(k, 1 + d)) / 2
+
+
+def _row(figures: list[int], mean: float, share: float, d: int) -> tuple[tuple[float, int], ...]:
+    """Figures weighted linearly from `mean` (1 at d + 1 away), tilted to have that mean,
+    over the first `share` of the keys."""
+    base = [d + 1 - abs(shown - mean) for shown in figures]
+    tilt = _tilt(figures, base, mean)
+    weights = [w * math.exp(tilt * (f - mean)) for f, w in zip(figures, base, strict=True)]
     whole = sum(weights)
     found, bound = [], 0.0
     for shown, weight in zip(figures, weights, strict=True):
-        bound += weight / whole
+        bound += share * weight / whole
         found.append((bound, shown))
-    found[-1] = (1.0, found[-1][1])
+    found[-1] = (share, found[-1][1])
     return tuple(found)
 
 
-def _tilt(figures: list[int], weights: list[int], count: int) -> float:
+def _tilt(figures: list[int], weights: list[float], count: float) -> float:
     """The exponential tilt that makes the weighted mean of `figures` equal `count` (zero for
     a row symmetric about it), by bisection: the mean grows with the tilt."""
 

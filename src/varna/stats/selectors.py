@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from varna.cases.models import PoliceDecision
-from varna.orgs import tree
 from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
 from varna.reporting.taxonomy import (
@@ -175,11 +174,16 @@ def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     if virtual:
         children = sorted(top_paths)
     else:
-        children = sorted(
-            path
-            for path, unit in units.items()
-            if len(path) == len(scope[0].path) + tree.SEGMENT and follows(unit)
+        # Every unit below that existed in the two periods, with events or not: a unit listed
+        # only where it has events would say so beside figures that may show 0.
+        below = (
+            Unit.objects.filter(parent=scope[0], valid_from__lte=period.end)
+            .exclude(valid_to__lt=previous.first)
+            .only("path", "code", "name", "kind")
         )
+        shown = [unit for unit in below if follows(unit)]
+        units.update({unit.path: unit for unit in shown})
+        children = sorted(unit.path for unit in shown)
     heads = rollups.headcounts(scope, virtual, period.last.year, {previous.last.year})
 
     total, before = show(sums.total(0)), show(sums.total(1))

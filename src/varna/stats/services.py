@@ -222,30 +222,50 @@ def schedule_fold() -> None:
         fold_rollups.using(run_after=timezone.now() + FOLD_DELAY).enqueue()
 
 
+def _fold_lock() -> None:
+    """Take the fold's turn (the FoldState row) for this transaction: folds, rebuilds, moves
+    and retirements each see the others' work whole."""
+    FoldState.objects.get_or_create(pk=1)
+    FoldState.objects.select_for_update().get(pk=1)
+
+
+def _key_of(path: str) -> int:
+    """The key of the unit at the end of a path (a path is the keys of the units on it)."""
+    return int(path[-tree.SEGMENT :])
+
+
+@transaction.atomic
 def mark_moved(*, moves: list[tuple[str, str]]) -> None:
     """After units moved in the tree (`moves`: old and new path of each unit put under another
-    parent, already moved), leave every subtree that lost or gained events, and the moved
-    units' own subtree rows, to be folded for the months the moved units have events in. The
-    base rollup needs nothing: it is per unit, and a subtree is read by path."""
-    rows = []
+    parent, already moved), leave the subtree rollups that lost or gained events to be folded
+    again: the tops above each unit before and after, and the moved units that were or are
+    near enough the root to have subtree rows, for every month the moved units have events
+    in. The base rollup needs nothing: it is per unit, and a subtree is read by path."""
+    _fold_lock()
+    tops: set[int] = set()
+    months: set[date] = set()
     for old_path, new_path in moves:
-        paths = {p for p in tree.ancestor_paths(old_path)[: SUBTREE_DEPTH + 1] if p != old_path}
-        paths.update(tree.ancestor_paths(new_path)[: SUBTREE_DEPTH + 1])
-        moved = Unit.objects.filter(tree.subtree_q(new_path))
-        tops = set(Unit.objects.filter(path__in=paths).values_list("pk", flat=True))
-        # Moved units deep enough lose their subtree rows; those now near the root gain some.
-        tops.update(moved.filter(depth__lte=SUBTREE_DEPTH + 2).values_list("pk", flat=True))
-        months = (
+        # Found by key, not path: an ancestor may have moved in the same change.
+        before = {_key_of(path) for path in tree.ancestor_paths(old_path)[: SUBTREE_DEPTH + 1]}
+        after = {_key_of(path) for path in tree.ancestor_paths(new_path)[: SUBTREE_DEPTH + 1]}
+        tops.update(before | after)
+        rise = max(len(new_path) - len(old_path), 0) // tree.SEGMENT
+        moved = Unit.objects.filter(tree.subtree_q(new_path), depth__lte=SUBTREE_DEPTH + rise)
+        tops.update(moved.values_list("pk", flat=True))
+        months.update(
             MonthlyCount.objects.filter(tree.subtree_q(new_path, "unit__path"))
             .values_list("month", flat=True)
             .distinct()
         )
-        rows += [
+    existing = Unit.objects.filter(pk__in=tops).values_list("pk", flat=True)
+    PendingFold.objects.bulk_create(
+        [
             PendingFold(unit_id=top, month=month, subtree=True)
-            for top in sorted(tops)
-            for month in months
-        ]
-    PendingFold.objects.bulk_create(rows, batch_size=2_000)
+            for top in sorted(existing)
+            for month in sorted(months)
+        ],
+        batch_size=2_000,
+    )
     transaction.on_commit(schedule_fold)
 
 
@@ -437,6 +457,7 @@ def _subtree_objects(
 def rebuild() -> int:
     """Empty the rollups and fold every unit and month with events in; returns the number of
     base rows written."""
+    _fold_lock()
     waiting = list(PendingFold.objects.values_list("pk", flat=True))
     MonthlyCount.objects.all().delete()
     SubtreeMonthlyCount.objects.all().delete()
@@ -458,6 +479,7 @@ def retire(reports: QuerySet[Report]) -> int:
     event's contribution to its rollup row and its record key, without its day, people or
     text. The rollups themselves are unchanged (the same events, now counted from here);
     returns how many."""
+    _fold_lock()  # a fold must not count an event both as held and as retired
     retired = []
     for row in _event_rows(reports):
         for (unit_id, month, form, situation, routed), columns in tally([row]).items():

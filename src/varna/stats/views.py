@@ -84,6 +84,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     _follows_up(request)
     chosen, form = chosen_from(request)
     board = selectors.dashboard(request.user, chosen)
+    if board.updated is not None:
+        # Events have waited more than a minute: make sure a fold is on its way (the one asked
+        # for may have failed, or the worker was down).
+        services.schedule_fold()
     context = {
         "board": board,
         "form": form,

@@ -7,9 +7,18 @@ from django.db import migrations, models
 RANGE = 2**31
 
 
+def empty_rollups(apps, schema_editor):
+    """The rollups are folded again from the events (below): emptied first, so that no figure
+    is published meanwhile with the key sums of 0 that the new columns start with (and the
+    new columns are added to empty tables)."""
+    for name in ("MonthlyCount", "SubtreeMonthlyCount", "SubtreeYearlyCount"):
+        apps.get_model("stats", name).objects.all().delete()
+
+
 def fold_everything_again(apps, schema_editor):
-    """The rollups' new key sums are filled by the task worker: every unit and month with
-    events is left to be folded again (the counts stay as they are until then). A destroyed
+    """The rollups are filled again by the task worker (and `manage.py fold_stats`, which
+    scripts/serve runs at start): every unit and month with events is left to be folded. A
+    destroyed
     event's key is gone with it, so what it left behind gets a new random one."""
     import secrets
 
@@ -42,6 +51,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(empty_rollups, migrations.RunPython.noop),
         migrations.CreateModel(
             name="FoldState",
             fields=[

@@ -452,7 +452,8 @@ VARNA_SUPPORT_FOLLOW_UP_DAYS = int(os.environ.get("VARNA_SUPPORT_FOLLOW_UP_DAYS"
 VARNA_DIGEST_HOUR = int(os.environ.get("VARNA_DIGEST_HOUR", "7"))
 # The follow-up's disclosure control for readers who may not open the cases
 # (varna.stats.perturbation): a count from 1 to VARNA_SMALL_NUMBER_K - 1 is never shown as
-# itself (it becomes 0 or K), and a larger one is moved by at most VARNA_MAX_ADJUSTMENT.
+# itself (it is shown as 0 or as K or more), and every figure moves by at most
+# VARNA_MAX_ADJUSTMENT.
 VARNA_SMALL_NUMBER_K = int(os.environ.get("VARNA_SMALL_NUMBER_K", "3"))
 VARNA_MAX_ADJUSTMENT = int(os.environ.get("VARNA_MAX_ADJUSTMENT", "4"))
 # Months from one risk assessment of a unit to the next, unless the manager sets another date.

@@ -24,7 +24,8 @@ The key of a few events together is the sum of theirs, so when every part of a s
 shown as more than 0, the total's key lies below its own bound and it is shown as more than 0
 too: a total shown as 0 beside parts shown as more than 0, which would pin those parts at one
 event each, does not happen. What the table cannot rule out, and no bounded table known to the
-reader can, is a figure at the very edge of its range beside others at theirs (README).
+reader can, is a figure at the very edge of its range beside others at theirs: rare, but
+not never (README, tests/test_stats_privacy.py).
 """
 
 import math

@@ -1,7 +1,7 @@
 """An attacker for the privacy tests who knows the perturbation table and reads every figure
 shown, on every page, as a constraint on the unknown event counts: a figure shown as v is the
 sum of its unknowns, and that sum is one of the counts the table can show as v
-(varna.stats.perturbation.possible). A linear program then finds the smallest and largest
+(varna.core.perturbation.possible). A linear program then finds the smallest and largest
 value each small true count can take: at least as strong as subtracting sums."""
 
 from collections.abc import Iterable
@@ -11,7 +11,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from varna.stats import perturbation
+from varna.core import perturbation
 
 
 @dataclass

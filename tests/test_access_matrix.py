@@ -235,7 +235,7 @@ YEARPLAN_COMPLIANCE_VIEWERS = YEARPLAN_VIEWERS | {"hr", "namnd"}
 # Who has case work anywhere (the inbox): managers, safety representatives, HR, security.
 CASE_WORKERS = MANAGERS | {"skyddsombud", "hr", "sakerhet"}
 # Who follows up figures (exact for those who may open the cases, adjusted by
-# varna.stats.perturbation for the others); the committee member at nämnd and förvaltning level.
+# varna.core.perturbation for the others); the committee member at nämnd and förvaltning level.
 STATS_VIEWERS = MANAGERS | {"skyddsombud", "hr", "sakerhet", "analytiker", "revisor", "namnd"}
 
 

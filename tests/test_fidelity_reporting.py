@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from varna.cases.models import Case
+from varna.core import perturbation
+from varna.core.perturbation import Tally, publish
 from varna.orgs import tree
 from varna.reporting.models import Report, ReportChange
 from varna.reporting.services import submit_report
@@ -27,7 +29,7 @@ from varna.reporting.taxonomy import (
     Purpose,
     kia_type_by_rule,
 )
-from varna.stats import perturbation, selectors
+from varna.stats import selectors
 from varna.stats import services as stats_services
 from varna.stats.figures import Chosen
 from varna.stats.models import (
@@ -37,7 +39,6 @@ from varna.stats.models import (
     SubtreeYearlyCount,
 )
 from varna.stats.periods import period_of
-from varna.stats.perturbation import Tally, publish
 
 NEW = "/rapportera/"
 TODAY = date.today()
@@ -195,7 +196,7 @@ def cell(board, table: str, label: str):
 
 def events_of(code: str, cast, period, *, security: bool = False) -> list[Report]:
     """The events a page of the unit counts: without the security-routed ones where figures
-    are exact, with them where they are adjusted (varna.stats.perturbation)."""
+    are exact, with them where they are adjusted (varna.core.perturbation)."""
     unit = cast.unit(code)
     found = Report.objects.filter(
         tree.subtree_q(unit.path, "unit__path"),

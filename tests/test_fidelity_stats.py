@@ -12,10 +12,12 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import translation
 
+from varna.core import perturbation
+from varna.core.perturbation import Tally
 from varna.orgs import tree
 from varna.orgs.models import Headcount, Unit
 from varna.reporting.models import Report
-from varna.stats import perturbation, selectors, services
+from varna.stats import selectors, services
 from varna.stats.models import (
     MonthlyCount,
     PendingFold,
@@ -24,7 +26,6 @@ from varna.stats.models import (
     SubtreeYearlyCount,
 )
 from varna.stats.periods import add_months
-from varna.stats.perturbation import Tally
 
 DASHBOARD = reverse("stats:dashboard")
 TODAY = date.today()

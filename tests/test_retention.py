@@ -25,6 +25,7 @@ from varna.audit.models import SecurityEvent
 from varna.audit.services import record_security_event
 from varna.cases import services as case_services
 from varna.cases.models import ActorDetails, Case, CaseEvent
+from varna.core.perturbation import Tally, publish
 from varna.orgs.models import User
 from varna.records import retention, tasks
 from varna.records.models import DestructionBatch, DestructionRun, Kind, RetentionPeriod
@@ -35,7 +36,6 @@ from varna.stats import services as stats_services
 from varna.stats.figures import Chosen
 from varna.stats.models import MonthlyCount, RetiredEvent, SubtreeMonthlyCount, SubtreeYearlyCount
 from varna.stats.periods import period_of
-from varna.stats.perturbation import Tally, publish
 
 SECRET = "Klienten sa att han vet var Sara bor"
 BASIS = "Informationshanteringsplan för socialnämnden, dnr 2011/42"

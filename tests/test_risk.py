@@ -13,12 +13,12 @@ from django.utils.html import escape
 from pypdf import PdfReader
 
 from varna.cases.models import Measure, Reminder
+from varna.core import perturbation
+from varna.core.perturbation import Tally, publish
 from varna.reporting.models import Report
 from varna.reporting.taxonomy import Form
 from varna.risk import selectors, services
 from varna.risk.models import Assessment, AssessmentEvent, Level, PlanMeasure, Risk, risk_level
-from varna.stats import perturbation
-from varna.stats.perturbation import Tally, publish
 
 TODAY = date.today()
 

@@ -1,5 +1,5 @@
 """Follow-up: a reader who may open the cases sees a recount of the events; everyone else sees
-the published figure (varna.stats.perturbation) of the same events, for any period and filter,
+the published figure (varna.core.perturbation) of the same events, for any period and filter,
 and the same figure wherever those events are counted. The rollups change only when the task
 worker folds, and then equal a rebuild. Bad filters never break a page or leak; exports and the
 committee PDF."""
@@ -23,13 +23,15 @@ from pypdf import PdfReader
 
 from varna.cases import services as case_services
 from varna.cases.models import Case, Measure
+from varna.core import perturbation
+from varna.core.perturbation import Tally
 from varna.orgs import services as org_services
 from varna.orgs import tree
 from varna.orgs.models import Headcount, Role, RoleGrant, Unit, User
 from varna.reporting.models import ReadLog, Report
 from varna.reporting.services import submit_report
 from varna.reporting.taxonomy import Form
-from varna.stats import committee, perturbation, rollups, selectors, services
+from varna.stats import committee, rollups, selectors, services
 from varna.stats.figures import OWN, Chosen
 from varna.stats.models import (
     KEY_COLUMNS,
@@ -43,7 +45,6 @@ from varna.stats.models import (
     SubtreeYearlyCount,
 )
 from varna.stats.periods import add_months, period_of
-from varna.stats.perturbation import Tally
 from varna.stats.sums import read
 from varna.stats.tasks import fold_rollups
 

@@ -1,4 +1,4 @@
-"""The follow-up's disclosure control (varna.stats.perturbation), tested as its own rules and
+"""The follow-up's disclosure control (varna.core.perturbation), tested as its own rules and
 against an attacker who knows the perturbation table. The pages publish exactly
 `publish(Tally(count, key sum))` of each figure's events (tests/test_stats.py checks that
 through the URLs), so the attacker here reads figures made the same way from generated worlds:
@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.lp_attacker import Attacker
+from varna.core import perturbation
+from varna.core.perturbation import Tally, outcomes, possible, publish
 from varna.core.record_keys import RECORD_KEY_RANGE
-from varna.stats import perturbation
-from varna.stats.perturbation import Tally, outcomes, possible, publish
 
 
 def shown_for(count: int, u: float) -> int:

@@ -451,7 +451,7 @@ VARNA_SUPPORT_FOLLOW_UP_DAYS = int(os.environ.get("VARNA_SUPPORT_FOLLOW_UP_DAYS"
 # The local hour when the daily digest of reminders is e-mailed.
 VARNA_DIGEST_HOUR = int(os.environ.get("VARNA_DIGEST_HOUR", "7"))
 # The follow-up's disclosure control for readers who may not open the cases
-# (varna.stats.perturbation): a count from 1 to VARNA_SMALL_NUMBER_K - 1 is never shown as
+# (varna.core.perturbation): a count from 1 to VARNA_SMALL_NUMBER_K - 1 is never shown as
 # itself (it is shown as 0 or as K or more), and every figure moves by at most
 # VARNA_MAX_ADJUSTMENT.
 VARNA_SMALL_NUMBER_K = int(os.environ.get("VARNA_SMALL_NUMBER_K", "3"))

@@ -1,5 +1,5 @@
 """Record keys: every event gets a random record key when it is stored, for the follow-up's
-disclosure control (varna.stats.perturbation): a figure's adjustment is looked up by the sum of
+disclosure control (varna.core.perturbation): a figure's adjustment is looked up by the sum of
 its events' keys, so the same events always give the same figure. Never shown anywhere."""
 
 import secrets

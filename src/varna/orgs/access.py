@@ -42,7 +42,7 @@ class Action(StrEnum):
     MANAGE_YEARPLAN = "yearplan.manage"  # mark the unit's year-plan activities done
     # How well the unit keeps the year plan (the share done on time), not the plan itself.
     VIEW_YEARPLAN_COMPLIANCE = "yearplan.compliance"
-    VIEW_STATS = "stats.view"  # follow up the unit's figures (adjusted, see stats.perturbation)
+    VIEW_STATS = "stats.view"  # follow up the unit's figures (adjusted, see core.perturbation)
     EXPORT_CASES = "stats.export_cases"  # export the unit's line cases row by row (logged)
 
 

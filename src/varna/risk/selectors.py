@@ -13,6 +13,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from varna.cases.models import Measure
+from varna.core import perturbation
+from varna.core.perturbation import Figure, Tally
 from varna.orgs import tree
 from varna.orgs.models import Unit
 from varna.reporting.models import Report
@@ -26,8 +28,6 @@ from varna.risk.models import (
     Risk,
     RiskSituation,
 )
-from varna.stats import perturbation
-from varna.stats.perturbation import Figure, Tally
 
 UNSPECIFIED = "unspecified"
 
@@ -164,7 +164,7 @@ def events_since(
 ) -> EventCounts:
     """The unit's reported events since `since` (its subtree), by form and by context: exact
     for a reader who may see the events (`reveal`), adjusted as the follow-up adjusts them
-    (varna.stats.perturbation) otherwise."""
+    (varna.core.perturbation) otherwise."""
     # The events the follow-up counts: not those found not to be unlawful influence, and
     # in exact figures not those sent to security (as varna.stats counts them).
     reports = Report.objects.filter(tree.subtree_q(unit.path, "unit__path")).exclude(

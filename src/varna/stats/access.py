@@ -4,7 +4,7 @@ Anyone with Action.VIEW_STATS on a unit follows up its subtree; a committee memb
 levels a committee governs (the kommun, nämnd and förvaltning), never the units below. Figures
 are shown exactly only to those who may open the events themselves (Action.VIEW_CASE: the
 managers and safety representatives of the subtree); everyone else gets them with small
-numbers adjusted (varna.stats.perturbation). The case-level export is for those with
+numbers adjusted (varna.core.perturbation). The case-level export is for those with
 Action.EXPORT_CASES, and is logged.
 """
 

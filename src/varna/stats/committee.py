@@ -16,14 +16,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from varna.cases.models import Measure
+from varna.core import perturbation
+from varna.core.perturbation import Tally
 from varna.orgs import access
 from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Unit
 from varna.risk.models import Assessment, PlanMeasure
-from varna.stats import perturbation, selectors
+from varna.stats import selectors
 from varna.stats.figures import NOT_STATED, Cell, Dashboard, Row, Table, figure_cell
 from varna.stats.models import ReportJob
-from varna.stats.perturbation import Tally
 from varna.stats.rollups import scope_q
 from varna.yearplan import selectors as yearplan_selectors
 

@@ -1,5 +1,5 @@
 """What a follow-up page shows: the choice it was made for, and its tables of cells as shown
-(exact, or adjusted by varna.stats.perturbation). The selectors fill these; pages, exports,
+(exact, or adjusted by varna.core.perturbation). The selectors fill these; pages, exports,
 charts and the committee report read them."""
 
 from dataclasses import dataclass, field
@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 
 from django.utils.formats import number_format
 
+from varna.core.perturbation import Figure
 from varna.orgs.models import Unit
 from varna.stats.periods import Period
-from varna.stats.perturbation import Figure
 
 OWN = "_own"  # the events of the unit itself, not of any unit shown below it
 NOT_STATED = ""

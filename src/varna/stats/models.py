@@ -3,7 +3,7 @@
 `MonthlyCount` is a rollup: the events of one unit (itself, not its subtree) that happened in
 one month, per main form, situation and routing, with one column per category the dashboards
 show, and beside each count the sum of its events' record keys (`<column>_key`), from which
-varna.stats.perturbation adjusts a published figure. Counts and key sums both add up, so any
+varna.core.perturbation adjusts a published figure. Counts and key sums both add up, so any
 page, over any period, filter and level, is a sum of rollup rows.
 
 `SubtreeMonthlyCount` is the same summed over the subtrees of the roots of the tree and the

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.db.models.lookups import In
 
+from varna.core.perturbation import Tally
 from varna.orgs import tree
 from varna.orgs.models import Headcount, Unit
 from varna.stats.figures import NOT_STATED, OWN, Chosen
@@ -21,7 +22,6 @@ from varna.stats.models import (
     SubtreeYearlyCount,
 )
 from varna.stats.periods import add_months
-from varna.stats.perturbation import Tally
 
 Pair = tuple[Tally, Tally]  # this period's events and the previous one's
 

@@ -3,7 +3,7 @@
 A dashboard is a handful of grouped queries on `MonthlyCount` joined with the unit range of
 the subtree (by month, form and situation; by the units one and two levels down) and one on
 the headcounts. Each figure is a true count with its events' key sum, and is shown exactly to a
-reader who may open every case counted, adjusted by varna.stats.perturbation to anyone else:
+reader who may open every case counted, adjusted by varna.core.perturbation to anyone else:
 any period, filter and level, for every reader who follows the unit up.
 
 Pages over whole municipalities (or more) read the subtree rollup instead, which has the same
@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from varna.cases.models import PoliceDecision
+from varna.core import perturbation
+from varna.core.perturbation import Figure, Tally
 from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
 from varna.reporting.taxonomy import (
@@ -35,7 +37,7 @@ from varna.reporting.taxonomy import (
     Purpose,
     Situation,
 )
-from varna.stats import access, periods, perturbation, rollups
+from varna.stats import access, periods, rollups
 from varna.stats.figures import (
     NOT_STATED,
     OWN,
@@ -50,7 +52,6 @@ from varna.stats.figures import (
     number_cell,
 )
 from varna.stats.models import FoldState, PendingFold
-from varna.stats.perturbation import Figure, Tally
 from varna.stats.sums import Sums, read
 
 HOT_SPOTS = 5
@@ -133,7 +134,7 @@ def updated(now: datetime) -> datetime | None:
 
 def dashboard(user: AnyUser, chosen: Chosen) -> Dashboard:
     """The figures of the chosen subtree and period as this user may see them: exact where
-    they may open every case counted, adjusted (varna.stats.perturbation) otherwise."""
+    they may open every case counted, adjusted (varna.core.perturbation) otherwise."""
     tops = access.tops(user)
     if chosen.unit is None and len(tops) == 1:
         chosen = replace(chosen, unit=tops[0])

@@ -18,7 +18,6 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncYear
-from django.db.models.lookups import In
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -28,6 +27,7 @@ from varna.orgs import tree
 from varna.orgs.models import Unit, User
 from varna.reporting.models import ReadLog, Report
 from varna.reporting.taxonomy import Answer
+from varna.stats import rollups
 from varna.stats.models import (
     ACTOR_COLUMNS,
     BELIEVED_COLUMNS,
@@ -222,11 +222,11 @@ def schedule_fold() -> None:
         fold_rollups.using(run_after=timezone.now() + FOLD_DELAY).enqueue()
 
 
-def _fold_lock() -> None:
+def _fold_lock() -> FoldState:
     """Take the fold's turn (the FoldState row) for this transaction: folds, rebuilds, moves
     and retirements each see the others' work whole."""
     FoldState.objects.get_or_create(pk=1)
-    FoldState.objects.select_for_update().get(pk=1)
+    return FoldState.objects.select_for_update().get(pk=1)
 
 
 def _key_of(path: str) -> int:
@@ -246,8 +246,8 @@ def mark_moved(*, moves: list[tuple[str, str]]) -> None:
     months: set[date] = set()
     for old_path, new_path in moves:
         # Found by key, not path: an ancestor may have moved in the same change.
-        before = {_key_of(path) for path in tree.ancestor_paths(old_path)[: SUBTREE_DEPTH + 1]}
-        after = {_key_of(path) for path in tree.ancestor_paths(new_path)[: SUBTREE_DEPTH + 1]}
+        before = {_key_of(path) for path in _tops_of(old_path)}
+        after = {_key_of(path) for path in _tops_of(new_path)}
         tops.update(before | after)
         rise = max(len(new_path) - len(old_path), 0) // tree.SEGMENT
         moved = Unit.objects.filter(tree.subtree_q(new_path), depth__lte=SUBTREE_DEPTH + rise)
@@ -278,11 +278,10 @@ FOLD_DELAY = timedelta(seconds=2)
 def fold(*, batch: int = FOLD_BATCH) -> int:
     """Fold the pending rows into the rollups, a batch per transaction, until none are left;
     returns how many were folded. Folds take turns on the FoldState row."""
-    FoldState.objects.get_or_create(pk=1)
     done = 0
     while True:
         with transaction.atomic():
-            state = FoldState.objects.select_for_update().get(pk=1)
+            state = _fold_lock()
             pending = list(PendingFold.objects.order_by("pk")[:batch])
             if pending:
                 fold_in(
@@ -373,9 +372,7 @@ def _fold_subtrees(tops: dict[date, set[int]]) -> None:
         for depth in sorted({unit.depth for unit in shallow}):
             same = [unit for unit in shallow if unit.depth == depth]
             length = (depth + 1) * tree.SEGMENT
-            rows = MonthlyCount.objects.filter(
-                _in_tops([unit.path for unit in same], length), month=month
-            )
+            rows = MonthlyCount.objects.filter(rollups.in_tops(same), month=month)
             _write(
                 SubtreeMonthlyCount, _subtree_objects(rows, length, {u.path: u.pk for u in same})
             )
@@ -419,11 +416,6 @@ def _write(model: Any, objects: list[Any]) -> None:
     with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in objects:
             copy.write_row([getattr(row, field.attname) for field in fields])
-
-
-def _in_tops(paths: list[str], length: int) -> Any:
-    """Rows whose unit is in the subtree of one of these paths, all `length` long."""
-    return In(Substr("unit__path", 1, length), paths)
 
 
 def _subtree_objects(
@@ -500,13 +492,6 @@ def retire(reports: QuerySet[Report]) -> int:
             )
     RetiredEvent.objects.bulk_create(retired, batch_size=2_000)
     return len(retired)
-
-
-def lag() -> tuple[Any, Any]:
-    """When the rollups were last folded, and when the oldest row still waiting was left."""
-    state = FoldState.objects.filter(pk=1).values_list("folded_at", flat=True).first()
-    oldest = PendingFold.objects.order_by("created_at").values_list("created_at", flat=True)
-    return state, oldest.first()
 
 
 # The case export -----------------------------------------------------------------------

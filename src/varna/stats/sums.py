@@ -1,5 +1,5 @@
 """A unit's sums over a period and the period before it, and the tables a page builds of them,
-each cell a Tally (a true count and its events' key sum) for varna.stats.perturbation."""
+each cell a Tally (a true count and its events' key sum) for varna.core.perturbation."""
 
 from collections import defaultdict
 from collections.abc import Callable
@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Case, Expression, QuerySet, Sum, Value, When
 
+from varna.core.perturbation import Tally, total
 from varna.reporting.taxonomy import Situation
 from varna.stats.figures import NOT_STATED
 from varna.stats.models import (
@@ -23,7 +24,6 @@ from varna.stats.models import (
     SUBFORM_COLUMNS,
 )
 from varna.stats.periods import Period
-from varna.stats.perturbation import Tally, total
 
 
 def _zero() -> dict[str, Tally]:

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from varna.core import perturbation
 from varna.orgs import access as org_access
 from varna.orgs.access import Action
-from varna.stats import access, charts, exports, perturbation, selectors, services
+from varna.stats import access, charts, exports, selectors, services
 from varna.stats.figures import Chosen, Dashboard
 from varna.stats.forms import FilterForm
 from varna.stats.models import ReportJob

@@ -751,7 +751,9 @@ def test_a_filed_police_report_cannot_later_become_no_report(cast):
 @pytest.mark.django_db
 def test_recording_the_notice_stops_its_reminder(cast):
     forste = cast["forste"]
-    case = open_case(cast, main_form="violence")
+    # The event the day before: just after midnight, ten minutes ago is yesterday.
+    yesterday = timezone.localdate() - timedelta(days=1)
+    case = open_case(cast, main_form="violence", occurred_on=yesterday)
     now = timezone.now()
     refused(
         case,

@@ -41,6 +41,7 @@ PLACES = {
     "skyddsombud": ("DEMO-ALF", "DEMO-VOF"),
     "hr": ("DEMO-ALF", "DEMO-VOF"),
     "sakerhet": ("DEMO", "GRANN"),
+    "redaktor": ("DEMO", "GRANN"),
     "utredare": ("DEMO-ALF", "DEMO-IFO"),
     "analytiker": ("DEMO", "GRANN"),
     "revisor": ("DEMO", "GRANN"),

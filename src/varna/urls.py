@@ -14,6 +14,8 @@ urlpatterns = [
     path("riskbedomning/", include("varna.risk.urls")),
     path("arsplan/", include("varna.yearplan.urls")),
     path("uppfoljning/", include("varna.stats.urls")),
+    path("handbok/", include("varna.handbook.urls")),
+    path("utbildning/", include("varna.training.urls")),
     path("", include("varna.records.urls")),
     path("sprak/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

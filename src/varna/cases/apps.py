@@ -27,6 +27,11 @@ class CasesConfig(AppConfig):
 
         register_case_parts(selectors.report_page_parts)
 
+        from varna.cases.models import State
+        from varna.handbook import links
+
+        links.register(links.CASE_STEP, _("Step of a case"), lambda: State.choices)
+
         compile_templates(PAGE_TEMPLATES)
 
 

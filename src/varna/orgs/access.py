@@ -44,6 +44,11 @@ class Action(StrEnum):
     VIEW_YEARPLAN_COMPLIANCE = "yearplan.compliance"
     VIEW_STATS = "stats.view"  # follow up the unit's figures (adjusted, see core.perturbation)
     EXPORT_CASES = "stats.export_cases"  # export the unit's line cases row by row (logged)
+    # Write, change and publish the method handbook of the municipality the grant lies in
+    # (a grant on the municipality itself; see varna.handbook.access).
+    EDIT_HANDBOOK = "handbook.edit"
+    VIEW_TRAINING = "training.view"  # who in the unit has which training, who is due or overdue
+    REGISTER_TRAINING = "training.register"  # register completed courses for the unit's staff
 
 
 _EVERYONE = frozenset({Action.VIEW_UNIT, Action.SUBMIT_REPORT, Action.VIEW_RISK_SUMMARY})
@@ -64,6 +69,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         Action.VIEW_YEARPLAN_COMPLIANCE,
         Action.VIEW_STATS,
         Action.EXPORT_CASES,
+        Action.VIEW_TRAINING,
+        Action.REGISTER_TRAINING,
     },
     # The safety representative reads reports and cases, but nothing about who did it, and
     # takes part in the unit's risk assessments.
@@ -87,6 +94,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         Action.VIEW_SUPPORT,
         Action.VIEW_YEARPLAN_COMPLIANCE,
         Action.VIEW_STATS,
+        Action.VIEW_TRAINING,
+        Action.REGISTER_TRAINING,
     },
     # Security reads the actor part of the reports sent to it (see reporting.access), not of
     # the line's reports, even if the person also holds another role there.
@@ -106,6 +115,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.COMMITTEE: _EVERYONE | {Action.VIEW_YEARPLAN_COMPLIANCE, Action.VIEW_STATS},
     # Administering is not reading: no report content at all.
     Role.ADMIN: _EVERYONE | {Action.VIEW_STAFF, Action.ADMINISTER},
+    # The handbook's editors (the municipality's working group against unlawful influence)
+    # write routines for everyone; they read no reports, cases or people.
+    Role.EDITOR: _EVERYONE | {Action.EDIT_HANDBOOK},
 }
 
 # For each model under access control: the lookup from the model to its unit's path.
@@ -215,6 +227,17 @@ def get_unit_for(user: AnyUser, code: str, action: Action = Action.VIEW_UNIT) ->
     if unit is None or not can(user, action, unit):
         raise Http404
     return unit
+
+
+def municipality_paths(user: AnyUser) -> list[str]:
+    """The paths of the municipalities the user holds any role in: whose handbook and courses
+    they read."""
+    return sorted({path[: tree.SEGMENT] for _role, path in role_paths(user)})
+
+
+def in_municipality(user: AnyUser, unit: Unit) -> bool:
+    """Whether `unit` lies in a municipality the user holds any role in."""
+    return unit.path[: tree.SEGMENT] in municipality_paths(user)
 
 
 def is_root_administrator(user: AnyUser) -> bool:

@@ -298,6 +298,14 @@ PEOPLE: list[tuple[str, str, str, str, str, list[tuple[str, str, str]]]] = [
         [(Role.SECURITY, "DEMO", "säkerhetssamordnare")],
     ),
     (
+        "redaktor",
+        "Vera",
+        "Nyström",
+        "DEMO-KLF",
+        "utvecklingsledare",
+        [(Role.EDITOR, "DEMO", "redaktör för metodhandboken")],
+    ),
+    (
         "utredare",
         "Fatima",
         "Ali",
@@ -373,6 +381,7 @@ LOGINS = [
     DemoLogin("skyddsombud", "skyddsombud", "Arbetslivsförvaltningen"),
     DemoLogin("hr", "HR", "Arbetslivsförvaltningen and IFO-förvaltningen"),
     DemoLogin("sakerhet", "säkerhetssamordnare", "Demo kommun"),
+    DemoLogin("redaktor", "redaktör", "Demo kommun's method handbook"),
     DemoLogin("utredare", "utredare", "Arbetslivsförvaltningen"),
     DemoLogin("analytiker", "analytiker", "Demo kommun"),
     DemoLogin("revisor", "revisor", "Demo kommun"),

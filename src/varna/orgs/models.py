@@ -170,6 +170,8 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("auditor")
     COMMITTEE = "committee", _("committee member")
     ADMIN = "admin", _("administrator")
+    # Writes and publishes the municipality's method handbook (varna.handbook).
+    EDITOR = "editor", _("handbook editor")
 
 
 class RoleGrant(TimeStampedModel):

@@ -46,6 +46,7 @@ ROLE_NAMES: dict[str, str] = {
     Role.AUDITOR: "revisor",
     Role.COMMITTEE: "nämndledamot",
     Role.ADMIN: "administratör",
+    Role.EDITOR: "redaktör",
 }
 _USERNAME = re.compile(r"[\w.@+-]+")
 

@@ -1,0 +1,260 @@
+"""Where everyone stands with their required training, worked out from the rows each time.
+
+The staff of a unit are the people with an employment in its subtree that has started and
+not ended. A requirement applies to a person through an employment when the course belongs
+to the employment's municipality, the unit is of the requirement's kind (if it names one) and
+the person holds the requirement's role (if it names one) on that unit or a unit above it.
+For each person and requirement that applies, the standing is:
+- VALID: their latest completion of the course holds today, and for more than DUE_DAYS;
+- EXPIRING: it holds today but runs out within DUE_DAYS;
+- NEW: they have none that holds, but they started less than `within_months` ago;
+  due on the day the grace ends (due soon when that is within DUE_DAYS);
+- OVERDUE: they have none that holds, and the grace (if any) is over.
+Coverage is the share of (person, requirement) standings that are VALID or EXPIRING.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Max, Q, QuerySet
+
+from varna.orgs import tree
+from varna.orgs.models import Employment, RoleGrant, Unit
+from varna.training.models import Completion, Course, Requirement
+
+# "Due soon": a completion that runs out, or a grace that ends, within this many days.
+DUE_DAYS = 90
+
+
+class Status(StrEnum):
+    VALID = "valid"
+    EXPIRING = "expiring"
+    NEW = "new"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    person_id: int
+    unit_id: int  # the unit of the employment through which the requirement applies
+    requirement_id: int
+    course_id: int
+    status: Status
+    last_completed: date | None
+    # When the completion runs out (VALID, EXPIRING) or when the course must be taken (NEW,
+    # OVERDUE: None when the person's start is unknown); None for a course valid for good.
+    due_on: date | None
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status in (Status.VALID, Status.EXPIRING)
+
+    def due_within(self, today: date, days: int = DUE_DAYS) -> bool:
+        """Needs the course within `days`: runs out or its grace ends by then."""
+        if self.status == Status.OVERDUE or self.due_on is None:
+            return False
+        return self.due_on <= today + timedelta(days=days)
+
+
+def valid_until(completed_on: date, course: Course) -> date | None:
+    if course.validity_months is None:
+        return None
+    return completed_on + relativedelta(months=course.validity_months)
+
+
+def standing_of(
+    *,
+    person_id: int,
+    unit_id: int,
+    requirement: Requirement,
+    course: Course,
+    started: date | None,
+    last_completed: date | None,
+    today: date,
+) -> Standing:
+    """The standing of one person for one requirement (the rule in the module's text)."""
+    soon = today + timedelta(days=DUE_DAYS)
+    if last_completed is not None:
+        until = valid_until(last_completed, course)
+        if until is None or until > today:
+            status = Status.EXPIRING if until is not None and until <= soon else Status.VALID
+            return Standing(
+                person_id, unit_id, requirement.pk, course.pk, status, last_completed, until
+            )
+    grace_end = (
+        started + relativedelta(months=requirement.within_months) if started is not None else None
+    )
+    status = Status.NEW if grace_end is not None and grace_end > today else Status.OVERDUE
+    return Standing(
+        person_id, unit_id, requirement.pk, course.pk, status, last_completed, grace_end
+    )
+
+
+def _active_employments(units: QuerySet[Unit], today: date) -> QuerySet[Employment]:
+    return Employment.objects.filter(
+        Q(start_date__isnull=True) | Q(start_date__lte=today),
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+        unit__in=units,
+    )
+
+
+def standings(
+    units: QuerySet[Unit], today: date, *, person_id: int | None = None
+) -> list[Standing]:
+    """Every standing of the staff employed in `units` (one per person, requirement and
+    employment through which it applies; see `per_person` to count people once); only the
+    person's own with `person_id`."""
+    active = _active_employments(units, today)
+    if person_id is not None:
+        active = active.filter(user_id=person_id)
+    employments = list(
+        active.values_list("user_id", "unit_id", "unit__path", "unit__kind", "start_date")
+    )
+    if not employments:
+        return []
+    roots = {path[: tree.SEGMENT] for _u, _i, path, _k, _s in employments}
+    requirements = list(
+        Requirement.objects.filter(
+            course__municipality__path__in=roots, course__is_active=True
+        ).select_related("course", "course__municipality")
+    )
+    if not requirements:
+        return []
+    people = {user_id for user_id, *_ in employments}
+    grants: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for user_id, role, path in RoleGrant.objects.filter(user__in=people).values_list(
+        "user_id", "role", "unit__path"
+    ):
+        grants[user_id].append((role, path))
+    latest: dict[tuple[int, int], date] = {
+        (person, course): day
+        for person, course, day in Completion.objects.filter(
+            person__in=people,
+            course__in={requirement.course_id for requirement in requirements},
+            completed_on__lte=today,
+        )
+        .values("person", "course")
+        .annotate(day=Max("completed_on"))
+        .values_list("person", "course", "day")
+    }
+    found: list[Standing] = []
+    for user_id, unit_id, path, kind, started in employments:
+        for requirement in requirements:
+            course = requirement.course
+            if course.municipality.path != path[: tree.SEGMENT]:
+                continue
+            if requirement.unit_kind and requirement.unit_kind != kind:
+                continue
+            if requirement.role and not any(
+                role == requirement.role and path.startswith(grant_path)
+                for role, grant_path in grants[user_id]
+            ):
+                continue
+            found.append(
+                standing_of(
+                    person_id=user_id,
+                    unit_id=unit_id,
+                    requirement=requirement,
+                    course=course,
+                    started=started,
+                    last_completed=latest.get((user_id, course.pk)),
+                    today=today,
+                )
+            )
+    return found
+
+
+_WORST = [Status.OVERDUE, Status.NEW, Status.EXPIRING, Status.VALID]
+
+
+def per_person(found: Iterable[Standing]) -> list[Standing]:
+    """One standing per person and requirement: a person employed in two units of the same
+    subtree counts once, by the better of their standings."""
+    chosen: dict[tuple[int, int], Standing] = {}
+    for standing in found:
+        key = (standing.person_id, standing.requirement_id)
+        other = chosen.get(key)
+        if other is None or _WORST.index(standing.status) > _WORST.index(other.status):
+            chosen[key] = standing
+    return list(chosen.values())
+
+
+@dataclass
+class Tally:
+    """The standings of some staff for one requirement."""
+
+    staff: int = 0
+    valid: int = 0
+    expiring: int = 0
+    new: int = 0
+    overdue: int = 0
+    due_soon: int = 0  # EXPIRING, or NEW with the grace ending within DUE_DAYS
+
+    def add(self, standing: Standing, today: date) -> None:
+        self.staff += 1
+        setattr(self, standing.status.value, getattr(self, standing.status.value) + 1)
+        if standing.due_within(today):
+            self.due_soon += 1
+
+    @property
+    def covered(self) -> int:
+        return self.valid + self.expiring
+
+    @property
+    def share(self) -> float | None:
+        """The share of the staff with valid training, 0 to 1; None with no staff."""
+        return self.covered / self.staff if self.staff else None
+
+
+@dataclass
+class UnitCoverage:
+    unit: Unit
+    by_requirement: dict[int, Tally] = field(default_factory=dict)
+
+    @property
+    def total(self) -> Tally:
+        """All requirements together: each (person, requirement) counts once."""
+        total = Tally()
+        for tally in self.by_requirement.values():
+            for name in ("staff", "valid", "expiring", "new", "overdue", "due_soon"):
+                setattr(total, name, getattr(total, name) + getattr(tally, name))
+        return total
+
+
+def coverage(unit: Unit, today: date) -> UnitCoverage:
+    """The coverage of the unit's whole subtree, per requirement."""
+    result = UnitCoverage(unit)
+    for standing in per_person(standings(Unit.objects.subtree_of(unit), today)):
+        result.by_requirement.setdefault(standing.requirement_id, Tally()).add(standing, today)
+    return result
+
+
+def coverage_of_children(unit: Unit, today: date) -> list[UnitCoverage]:
+    """The coverage of each unit directly below `unit` (each for its own subtree), read in
+    one pass over the subtree."""
+    children = list(unit.children.order_by("name"))
+    by_path = {child.path: UnitCoverage(child) for child in children}
+    found = standings(Unit.objects.subtree_of(unit), today)
+    paths = dict(Unit.objects.subtree_of(unit).values_list("pk", "path"))
+    grouped: dict[str, list[Standing]] = defaultdict(list)
+    for standing in found:
+        path = paths[standing.unit_id]
+        top = path[: len(unit.path) + tree.SEGMENT]
+        if top in by_path:
+            grouped[top].append(standing)
+    for top, items in grouped.items():
+        for standing in per_person(items):
+            by_path[top].by_requirement.setdefault(standing.requirement_id, Tally()).add(
+                standing, today
+            )
+    return [by_path[child.path] for child in children]
+
+
+def of_person(person_id: int, today: date) -> list[Standing]:
+    """The person's own standings, across every unit they work in."""
+    units = Unit.objects.filter(employments__user_id=person_id)
+    return per_person(standings(units, today, person_id=person_id))

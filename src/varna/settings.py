@@ -432,6 +432,8 @@ LOGGING = {
 # What `manage.py load_demo` runs, in order; each capability appends its own demo data.
 VARNA_DEMO_STEPS = [
     "varna.orgs.demo.load",
+    "varna.handbook.demo.load",
+    "varna.training.demo.load",
     "varna.reporting.demo.load",
     "varna.cases.demo.load",
     "varna.risk.demo.load",

@@ -8,8 +8,10 @@ class ReportingConfig(AppConfig):
 
     def ready(self) -> None:
         from varna.handbook import links
-        from varna.reporting import access  # noqa: F401  (puts reports under the access layer)
-        from varna.reporting import taxonomy
+        from varna.reporting import (
+            access,  # noqa: F401  (puts reports under the access layer)
+            taxonomy,
+        )
 
         links.register(links.FORM, _("Form of event"), lambda: taxonomy.Form.choices)
         links.register(links.SUBFORM, _("Sub-form"), lambda: taxonomy.SUBFORM_CHOICES)

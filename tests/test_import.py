@@ -357,3 +357,22 @@ def test_a_file_not_saved_as_utf8_is_rejected_with_advice(tmp_path):
 
     assert "filen är inte sparad som UTF-8" in message
     assert imported_units() == {}
+
+
+def test_a_municipality_made_by_the_import_gets_the_default_handbook(tmp_path):
+    from varna.handbook.models import Section
+
+    run("import_org", write(tmp_path, ORG))
+
+    kommun = imported_units()["IMP-K"]
+    published = Section.objects.filter(municipality=kommun, current__isnull=False)
+    assert set(published.values_list("slug", flat=True)) == {
+        "efter-en-handelse",
+        "stod",
+        "polisanmalan",
+        "korruption",
+    }
+    # Units below the municipality get no handbook of their own, and a second run adds nothing.
+    assert not Section.objects.filter(municipality__code="IMP-F1").exists()
+    run("import_org", write(tmp_path, ORG))
+    assert Section.objects.filter(municipality=kommun).count() == 4

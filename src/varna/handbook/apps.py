@@ -7,4 +7,7 @@ class HandbookConfig(AppConfig):
     verbose_name = _("Method handbook")
 
     def ready(self) -> None:
-        from varna.handbook import access  # noqa: F401  (registers the models with the access layer)
+        from varna.handbook import (
+            access,  # noqa: F401  (registers the models with the access layer)
+            signals,  # noqa: F401  (a new municipality gets the defaults)
+        )

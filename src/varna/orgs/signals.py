@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # transaction: by the admin's move and by the organisation import alike. Follow-up recounts
 # what it sums per subtree; a receiver that fails makes the whole move fail.
 units_moved = Signal()
+
+# Sent with `codes`, the codes of units the organisation import created in bulk (which sends
+# no post_save), after they are stored with their final paths, in the same transaction.
+units_created = Signal()

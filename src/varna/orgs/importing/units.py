@@ -28,7 +28,7 @@ from varna.orgs.importing.csvfile import (
     _records,
 )
 from varna.orgs.models import Unit
-from varna.orgs.signals import units_moved
+from varna.orgs.signals import units_created, units_moved
 
 # Not digits, so it can never equal a real path; codes are unique, so neither can two of these.
 TEMPORARY_PATH_PREFIX = "import:"
@@ -295,6 +295,7 @@ def _write_units(
         path_of[code] = tree.child_path(path_of[parent] if parent else "", pk_of[code])
 
     created = changed = unchanged = moved_along = 0
+    created_codes: list[str] = []
     upserts: list[Unit] = []
     moves: list[tuple[str, str]] = []  # (old path, new path) of the units given a new parent
     for code in pk_of:
@@ -316,6 +317,7 @@ def _write_units(
                 moves.append((old.path, path))
             if old is None:
                 created += 1
+                created_codes.append(code)
             elif (parent_pk, name, kind, valid_from, valid_to) != (
                 old.parent_id,
                 old.name,
@@ -353,4 +355,6 @@ def _write_units(
     if moves:
         # As a move in the admin does: what is summed per subtree follows the units.
         units_moved.send(sender=Unit, moves=moves)
+    if created_codes:
+        units_created.send(sender=Unit, codes=created_codes)
     return UnitImportResult(created, changed, unchanged, moved_along)

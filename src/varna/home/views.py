@@ -16,6 +16,7 @@ from varna.reporting import selectors as reporting_selectors
 from varna.reporting.models import Notification
 from varna.risk import selectors as risk_selectors
 from varna.stats import access as stats_access
+from varna.training import selectors as training_selectors
 from varna.yearplan import selectors as yearplan_selectors
 
 
@@ -50,6 +51,10 @@ def start(request: HttpRequest) -> HttpResponse:
         context["follow_up_tops"] = stats_access.tops(user)
     today = timezone.localdate()
     context["today"] = today
+    # Everyone sees their own training; whoever follows up others' also where to find it.
+    context["my_training"] = training_selectors.own_courses(user.pk, today)  # type: ignore[arg-type]
+    if access.can(user, Action.VIEW_TRAINING):
+        context["training_tops"] = list(training_selectors.top_units(user))
     if access.can(user, Action.MANAGE_RISK):
         context["risk_attention"] = risk_selectors.needing_attention(
             access.units_for(user, Action.MANAGE_RISK)

@@ -46,7 +46,8 @@ class Standing:
     status: Status
     last_completed: date | None
     # When the completion runs out (VALID, EXPIRING) or when the course must be taken (NEW,
-    # OVERDUE: None when the person's start is unknown); None for a course valid for good.
+    # OVERDUE: the later of the grace's end and the day the last completion ran out; None when
+    # neither is known); None for a course valid for good.
     due_on: date | None
 
     @property
@@ -78,6 +79,7 @@ def standing_of(
 ) -> Standing:
     """The standing of one person for one requirement (the rule in the module's text)."""
     soon = today + timedelta(days=DUE_DAYS)
+    lapsed: date | None = None
     if last_completed is not None:
         until = valid_until(last_completed, course)
         if until is None or until > today:
@@ -85,13 +87,15 @@ def standing_of(
             return Standing(
                 person_id, unit_id, requirement.pk, course.pk, status, last_completed, until
             )
+        lapsed = until
     grace_end = (
         started + relativedelta(months=requirement.within_months) if started is not None else None
     )
     status = Status.NEW if grace_end is not None and grace_end > today else Status.OVERDUE
-    return Standing(
-        person_id, unit_id, requirement.pk, course.pk, status, last_completed, grace_end
-    )
+    # Someone whose course ran out last month became overdue then, not when their grace as a
+    # new employee ended years ago: the later of the two is the day it had to be taken.
+    due = max((day for day in (grace_end, lapsed) if day is not None), default=None)
+    return Standing(person_id, unit_id, requirement.pk, course.pk, status, last_completed, due)
 
 
 def _active_employments(units: QuerySet[Unit], today: date) -> QuerySet[Employment]:

@@ -462,6 +462,9 @@ VARNA_SMALL_NUMBER_K = int(os.environ.get("VARNA_SMALL_NUMBER_K", "3"))
 VARNA_MAX_ADJUSTMENT = int(os.environ.get("VARNA_MAX_ADJUSTMENT", "4"))
 # Months from one risk assessment of a unit to the next, unless the manager sets another date.
 VARNA_RISK_ASSESSMENT_MONTHS = int(os.environ.get("VARNA_RISK_ASSESSMENT_MONTHS", "12"))
+# The follow-up flags a unit whose rate of events is above the whole's and where less than
+# this share (per cent) of the training required of its staff is valid.
+VARNA_TRAINING_COVERAGE_TARGET = int(os.environ.get("VARNA_TRAINING_COVERAGE_TARGET", "80"))
 # Retention periods in months (varna.records.retention) until a municipality sets its own from
 # its information management plan on the retention page: a starting point, not a plan. Cases
 # 10 years (work-injury and insurance claims can come years later); found not unlawful 2 years

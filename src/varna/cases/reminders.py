@@ -272,7 +272,7 @@ def tick(now: datetime | None = None) -> RunResult:
     """One run of the background worker: the digest once a day, urgent reminders every time.
     If the digest run fails, the day's claim is given back so that the next run sends it.
     The daily run also generates the year plan's new activities, whose reminders the next
-    runs send."""
+    runs send, and reminds managers of their staff's training (varna.training.reminders)."""
     now = now or timezone.now()
     worker = uuid.uuid4().hex
     digest = claim_digest_day(now, worker)
@@ -283,7 +283,11 @@ def tick(now: datetime | None = None) -> RunResult:
             DigestRun.objects.filter(day=timezone.localdate(now), worker=worker).delete()
         raise
     if digest:
-        from varna.yearplan.services import keep_generated
+        from varna.yearplan.services import keep_generated, tick_training
 
         keep_generated(timezone.localdate(now))
+        tick_training(timezone.localdate(now), at=now)
+        from varna.training.reminders import remind_managers
+
+        remind_managers(timezone.localdate(now))
     return result

@@ -291,6 +291,7 @@ class Notification(TimeStampedModel):
         ASSIGNED = "assigned", _("A case has been assigned to you")
         ACTIVITY = "activity", _("A year-plan activity is overdue")
         PLAN_MEASURE = "plan_measure", _("An action-plan measure is overdue")
+        TRAINING = "training", _("Required training is overdue or due soon")
 
     class Delivery(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -319,6 +320,13 @@ class Notification(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
+    # For a reminder about a unit's staff (their training, varna.training.reminders): the unit
+    # the link leads to, and the counts shown (never names), which also tell whether the
+    # situation changed since the last reminder.
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    figures = models.JSONField(default=dict, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # What a reminder is about (a varna.cases Reminder kind), shown in the list and e-mail.
     topic = models.CharField(max_length=30, choices=Topic.choices, blank=True)

@@ -18,13 +18,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from varna.cases.models import PoliceDecision
 from varna.core import perturbation
 from varna.core.perturbation import Figure, Tally
+from varna.orgs import tree
 from varna.orgs.access import AnyUser
 from varna.orgs.models import Unit
 from varna.reporting.taxonomy import (
@@ -53,6 +57,7 @@ from varna.stats.figures import (
 )
 from varna.stats.models import FoldState, PendingFold
 from varna.stats.sums import Sums, read
+from varna.training import coverage
 
 HOT_SPOTS = 5
 
@@ -486,3 +491,97 @@ def _hot_spots(
     # more than the rest of the hot spots together.
     for spot in [*board.hot_spots, *board.rises]:
         spot.link = "?" + board.chosen.query(unit=spot.unit.code)
+
+
+# Where to aim the next course -------------------------------------------------------------
+
+
+def _coverage_of_tops(tops: list[Unit], today: date) -> dict[str, coverage.Tally]:
+    """The training coverage of each top's subtree (a page over several tops), read in one
+    pass over them all as varna.training.coverage.coverage_of_children reads one unit's."""
+    paths = {unit.path for unit in tops}
+    within = Q()
+    for path in paths:
+        within |= tree.subtree_q(path)
+    units = Unit.objects.filter(within)
+    path_of = dict(units.values_list("pk", "path"))
+    grouped: dict[str, list[coverage.Standing]] = defaultdict(list)
+    for standing in coverage.standings(units, today):
+        top = next(p for p in tree.ancestor_paths(path_of[standing.unit_id]) if p in paths)
+        grouped[top].append(standing)
+    found: dict[str, coverage.Tally] = {}
+    for top, items in grouped.items():
+        total = found[top] = coverage.Tally()
+        for standing in coverage.per_person(items):
+            total.add(standing, today)
+    return {unit.code: found.get(unit.path, coverage.Tally()) for unit in tops}
+
+
+def training_table(board: Dashboard, today: date) -> Table | None:
+    """Where to aim the next course: the units of the page's table of units, each with its
+    events per 100 employees as that table shows them to this reader (from the figures as
+    shown) and the share of the training required of its staff that is valid `today`,
+    highest rate first. A unit is flagged when its rate is above the whole page's and less
+    than VARNA_TRAINING_COVERAGE_TARGET per cent of its training is valid. Only shares, no
+    names. None when there are no units below, or no training is required of their staff."""
+    units_table = board.tables.get("units")
+    rows = [row for row in units_table.rows if row.code] if units_table else []
+    if not rows:
+        return None
+    if board.chosen.unit is None:
+        by_code = _coverage_of_tops(board.scope, today)
+    else:
+        by_code = {
+            found.unit.code: found.total
+            for found in coverage.coverage_of_children(board.chosen.unit, today)
+        }
+    target = settings.VARNA_TRAINING_COVERAGE_TARGET
+    listed = []
+    for row in rows:
+        events, employees = row.cells[0].value, row.cells[3].value
+        # The same rate as the table of units, before rounding (perturbation.rate).
+        rate = events * 100 / employees if events is not None and employees else None
+        tally = by_code.get(row.code)
+        share = tally.share if tally is not None else None
+        flagged = (
+            rate is not None
+            and board.rate is not None
+            and share is not None
+            and rate > board.rate
+            and share * 100 < target
+        )
+        listed.append((rate, row, share, flagged))
+    if all(share is None for _rate, _row, share, _flagged in listed):
+        return None
+    listed.sort(key=lambda item: (item[0] is None, -(item[0] or 0), item[1].label))
+    flag = _("High rate, low coverage")
+    # Rounded as the key figures round it (number_format alone would cut it).
+    whole = "–" if board.rate is None else number_format(round(board.rate, 1), 1)
+    return Table(
+        "training",
+        _("Where to aim the next course: events per 100 employees and valid training"),
+        _("Unit"),
+        [_("Per 100 employees"), _("Valid training"), _("Flag")],
+        [
+            Row(
+                row.label,
+                [
+                    row.cells[4],
+                    number_cell(None if share is None else share * 100, 0, suffix=" %"),
+                    Cell(flag if flagged else ""),
+                ],
+                link=row.link,
+                code=row.code,
+            )
+            for _rate, row, share, flagged in listed
+        ],
+        _(
+            "Valid training is the share of the courses required of the unit's staff that "
+            "they hold today; the events are those of the chosen period. A unit is flagged "
+            "when its events per 100 employees are above the rate of the whole (%(rate)s, as "
+            "in the key figures) and less than %(target)s %% of its required training is "
+            "valid: there the next course may do the most good. A dash means that no course "
+            "is required of the staff, or that the unit has no employees counted."
+        )
+        % {"rate": whole, "target": target},
+    )

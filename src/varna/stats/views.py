@@ -92,6 +92,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "board": board,
         "form": form,
+        "training": selectors.training_table(board, timezone.localdate()),
         "charts": board_charts(board),
         "crumbs": _crumbs(request, board),
         "query": chosen.query(),
@@ -109,6 +110,11 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     _follows_up(request)
     chosen, _form = chosen_from(request)
     board = selectors.dashboard(request.user, chosen)
+    if table == "training":
+        # Read only when asked for: the committee report and the other tables do without it.
+        found = selectors.training_table(board, timezone.localdate())
+        if found is not None:
+            board.tables[table] = found
     if table not in board.tables or fmt not in {"csv", "xlsx"}:
         raise Http404
     rows = exports.table_rows(board.tables[table])

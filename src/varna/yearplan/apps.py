@@ -7,4 +7,14 @@ class YearplanConfig(AppConfig):
     verbose_name = _("SAM year plan")
 
     def ready(self) -> None:
-        from varna.yearplan import access  # noqa: F401  (registers the models with the access layer)
+        from varna.training.signals import completions_added
+        from varna.yearplan import (
+            access,  # noqa: F401  (registers the models with the access layer)
+            services,
+        )
+
+        # Training may not import the year plan: it says when completions are added, and the
+        # year plan ticks off the training activities they complete.
+        completions_added.connect(
+            services.on_completions_added, dispatch_uid="yearplan.completions_added"
+        )

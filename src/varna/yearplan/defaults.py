@@ -3,7 +3,8 @@ yearly risk assessment of unlawful influence, the quarterly review of reported e
 workplace meeting, the follow-up of reported events at every meeting of the administration's
 cooperation group (FSG, which meets about once a month: a monthly activity), the yearly SAM
 follow-up in the FSG and, after it, the central cooperation group (CSG) being informed, the
-introduction of new employees and the yearly refresher training. The texts are Swedish: they
+introduction of new employees and the yearly refresher training (ticked off by the completed
+courses where the unit's staff have required training). The texts are Swedish: they
 are data, written for Swedish managers. Data migrations create them; the demo puts them back
 when missing. The evidence of a meeting is a link to its minutes: "protokoll", the word the
 activity page uses, in the texts too."""
@@ -94,9 +95,13 @@ DEFAULTS: list[dict[str, Any]] = [
     {
         "title": "Repetitionsutbildning i bemötande och säkerhet",
         "description": (
-            "Se till att enhetens medarbetare har gått årets repetitionsutbildning om bemötande, "
-            "hot och våld och enhetens säkerhetsrutiner, till exempel på en APT eller en "
-            "utbildningsdag."
+            "Se till att enhetens medarbetare har gått de kurser som krävs av dem, till exempel "
+            "grundkursen om hot och våld och repetitionsutbildningen om bemötande och enhetens "
+            "säkerhetsrutiner (på en APT, en utbildningsdag eller på lärplattformen). Registrera "
+            "genomförda kurser under Utbildning i Värna eller importera dem från lärplattformen. "
+            "Aktiviteten bockas av automatiskt den dag alla kurser som krävs av enhetens "
+            "medarbetare är giltiga; den går inte att bocka av för hand. Krävs ingen kurs av "
+            "enhetens medarbetare bockar du av som vanligt, med en anteckning om vad som gjordes."
         ),
         "kind": "training",
         "recurrence": "yearly",

@@ -199,6 +199,8 @@ class ActivityEvent(models.Model):
     class Kind(models.TextChoices):
         DONE = "done", _("Marked done")
         ASSESSMENT = "assessment", _("Done by an approved risk assessment")
+        # By the system (no actor), the day every required course of the unit's staff is valid.
+        TRAINING = "training", _("Done by completed training")
         REOPENED = "reopened", _("Reopened")
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="events")

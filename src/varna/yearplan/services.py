@@ -5,14 +5,16 @@ ValidationError and changes nothing.
 """
 
 import calendar as month_calendar
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from varna.cases import rules
@@ -20,6 +22,8 @@ from varna.cases.models import Reminder
 from varna.orgs import tree
 from varna.orgs.models import Employment, Role, Unit, User
 from varna.risk.models import Assessment
+from varna.training import coverage
+from varna.training.models import Requirement
 from varna.yearplan.defaults import DEFAULTS
 from varna.yearplan.models import Activity, ActivityEvent, ActivityTemplate, Kind, Recurrence
 
@@ -238,12 +242,15 @@ def complete_activity(
     activity = _locked(activity)
     if activity.is_done:
         raise ValidationError(_("The activity is already marked done."), code="done")
+    at = now or timezone.now()
+    if training_tally(activity, timezone.localdate(at)) is not None:
+        raise ValidationError(by_training_message(), code="training")
     link, note = link.strip(), note.strip()
     _check_evidence(activity, assessment, link, note)
     _mark_done(
         activity,
         by=by,
-        at=now or timezone.now(),
+        at=at,
         kind=ActivityEvent.Kind.DONE,
         assessment=assessment,
         link=link,
@@ -281,6 +288,125 @@ def record_assessment(assessment: Assessment, *, by: User, at: datetime) -> Acti
         note="",
     )
     return activity
+
+
+# Training: the yearly training activity is ticked off by the completions themselves ------
+
+
+def by_training_message() -> str:
+    """Why a training activity is not marked done by hand (the service and the page say it)."""
+    return _(
+        "This activity is ticked off by the unit's completed training, not by hand: it is "
+        "marked done on the day every course required of the unit's staff is valid. Register "
+        "the completed courses instead."
+    )
+
+
+def _by_training(activity: Activity) -> bool:
+    return (
+        activity.kind == Kind.TRAINING
+        and activity.employment_id is None
+        and activity.template.recurrence == Recurrence.YEARLY
+    )
+
+
+def training_tally(activity: Activity, today: date) -> coverage.Tally | None:
+    """The standings of the unit's staff together (every person and required course once) if
+    the activity is ticked off by completed training: a yearly training activity of a unit
+    where some course is required of someone. None where it is marked done by hand (another
+    kind of activity, or nothing required of the unit's staff)."""
+    if not _by_training(activity):
+        return None
+    total = coverage.coverage(activity.unit, today).total
+    return total if total.staff else None
+
+
+def _open_training(today: date) -> QuerySet[Activity]:
+    """The open yearly training activities whose period holds `today`."""
+    return Activity.objects.filter(
+        kind=Kind.TRAINING,
+        employment=None,
+        template__recurrence=Recurrence.YEARLY,
+        status=Activity.Status.OPEN,
+        period_start__lte=today,
+        period_end__gte=today,
+    )
+
+
+def _training_note(total: coverage.Tally, today: date) -> str:
+    # Stored as data, so in the installation's language whoever's request set it off.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "%(valid)s of %(staff)s courses required of the unit's staff are valid on %(day)s."
+        ) % {"valid": total.covered, "staff": total.staff, "day": today.isoformat()}
+
+
+@transaction.atomic
+def record_training(unit: Unit, *, today: date, at: datetime) -> Activity | None:
+    """Tick off the unit's open yearly training activity whose period holds `today` if, today,
+    every course required of the unit's staff (its whole subtree) is valid and something is
+    required; the note says how many. None if there is no such activity or the training is
+    not all valid. By nobody: the system did it, on the completions' evidence."""
+    found = _open_training(today).filter(unit=unit).order_by("due_on", "pk").first()
+    if found is None:
+        return None
+    activity = _locked(found)
+    if activity.is_done:  # ticked off meanwhile by another run
+        return None
+    total = coverage.coverage(unit, today).total
+    if not total.staff or total.covered < total.staff:
+        return None
+    _mark_done(
+        activity,
+        by=None,
+        at=at,
+        kind=ActivityEvent.Kind.TRAINING,
+        assessment=None,
+        link="",
+        note=_training_note(total, today),
+    )
+    return activity
+
+
+def _record_for(units: QuerySet[Unit], today: date, at: datetime | None) -> int:
+    """record_training for those of `units` with an open training activity today, in
+    municipalities that require some course; returns how many were ticked off."""
+    required = set(
+        Requirement.objects.filter(course__is_active=True).values_list(
+            "course__municipality__path", flat=True
+        )
+    )
+    if not required:
+        return 0
+    candidates = units.filter(pk__in=_open_training(today).values("unit")).order_by("path")
+    at = at or timezone.now()
+    ticked = 0
+    for unit in candidates:
+        if unit.path[: tree.SEGMENT] in required:
+            ticked += record_training(unit, today=today, at=at) is not None
+    return ticked
+
+
+def tick_training(today: date, *, at: datetime | None = None) -> int:
+    """Called once a day by the reminder worker: completions age (a course runs out, a new
+    employee's grace ends) and people come and go, so a unit may reach full coverage on a
+    day nobody registers anything."""
+    return _record_for(Unit.objects.all(), today, at)
+
+
+def training_changed(units: Iterable[Unit], today: date, *, at: datetime | None = None) -> int:
+    """After completions are stored for people employed in `units`: tick off the training
+    activities of those units and the units above them (the activity is usually the
+    enhet's, the people may work in a group below it)."""
+    paths = {path for unit in units for path in tree.ancestor_paths(unit.path)}
+    if not paths:
+        return 0
+    return _record_for(Unit.objects.filter(path__in=paths), today, at)
+
+
+def on_completions_added(sender: Any, *, units: Iterable[Unit], **kwargs: Any) -> None:
+    """Receiver of varna.training.signals.completions_added (connected in apps.ready)."""
+    training_changed(units, kwargs.get("today") or timezone.localdate())
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """The year plan: the overview rolled up the tree, how well it is kept, a unit's plan and an
 activity's page."""
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -9,15 +10,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from varna.core.forms import show_refusal
+from varna.handbook.models import Section
 from varna.orgs import access as org_access
+from varna.orgs import tree
 from varna.orgs.access import Action
+from varna.orgs.models import Unit
 from varna.reporting.models import Notification
+from varna.training import coverage
+from varna.training.models import Course
 from varna.yearplan import access, forms, selectors, services
+from varna.yearplan.models import Activity, Kind
 from varna.yearplan.selectors import MONTHS
 
 
@@ -115,23 +124,122 @@ def unit_plan(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "yearplan/yearplan_unit.html", context)
 
 
+@dataclass(frozen=True)
+class RequiredCourse:
+    """A course required of a new employee, as the introduction checklist shows it."""
+
+    name: str
+    standing: str  # where the person stands, in words ("" for those who may not see it)
+
+
+@dataclass(frozen=True)
+class HandbookLink:
+    title: str
+    url: str
+
+
+# The order in which a course required under two rules is shown by the stricter one.
+_STRICTER = [
+    coverage.Status.OVERDUE,
+    coverage.Status.NEW,
+    coverage.Status.EXPIRING,
+    coverage.Status.VALID,
+]
+
+
+def _strictness(standing: coverage.Standing) -> tuple[int, date]:
+    return _STRICTER.index(standing.status), standing.due_on or date.max
+
+
+def _in_english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _standing_text(standing: coverage.Standing) -> str:
+    day = standing.due_on.isoformat() if standing.due_on else ""
+    match standing.status:
+        case coverage.Status.VALID:
+            return _("Valid until %(day)s") % {"day": day} if day else _("Valid")
+        case coverage.Status.EXPIRING:
+            return _("Valid until %(day)s: runs out soon") % {"day": day}
+        case coverage.Status.NEW:
+            return _("To be taken by %(day)s") % {"day": day}
+    return _("Overdue since %(day)s") % {"day": day} if day else _("Overdue")
+
+
+def _introduction(
+    activity: Activity, today: date, *, sees_training: bool
+) -> tuple[list[RequiredCourse], list[HandbookLink]]:
+    """The new employee's checklist: the courses required of them (with where they stand, for
+    those who see the unit's training) and the handbook sections marked for the
+    introduction."""
+    assert activity.employment is not None
+    # Read as from the first day when it is still to come: before it the person has no
+    # employment that counts, and so nothing required yet.
+    start = activity.employment.start_date
+    day = max(today, start) if start else today
+    # One line per course: a course required under two rules counts once, by the stricter
+    # (the earlier deadline of two graces, say).
+    strictest: dict[int, coverage.Standing] = {}
+    for standing in coverage.of_person(activity.employment.user_id, day):
+        other = strictest.get(standing.course_id)
+        if other is None or _strictness(standing) < _strictness(other):
+            strictest[standing.course_id] = standing
+    names = {
+        course.pk: course.name_en if _in_english() and course.name_en else course.name
+        for course in Course.objects.filter(pk__in=strictest)
+    }
+    courses = sorted(
+        (
+            RequiredCourse(names[pk], _standing_text(standing) if sees_training else "")
+            for pk, standing in strictest.items()
+        ),
+        key=lambda course: course.name,
+    )
+    municipality = Unit.objects.get(path=activity.unit.path[: tree.SEGMENT])
+    sections = (
+        Section.objects.filter(municipality=municipality, in_introduction=True)
+        .filter(current__isnull=False)
+        .select_related("current")
+        .order_by("position", "slug")
+    )
+    links = []
+    for section in sections:
+        version = section.current
+        assert version is not None  # filtered on above
+        links.append(
+            HandbookLink(
+                version.title_en if _in_english() and version.title_en else version.title,
+                reverse("handbook:section", args=[municipality.code, section.slug]),
+            )
+        )
+    return courses, links
+
+
 @login_required
 def activity_detail(request: HttpRequest, code: str) -> HttpResponse:
     activity = access.get_activity_for(request.user, code)
     may_manage = access.may_manage(request.user, activity)
     if request.method == "POST" and not may_manage:
         raise Http404
+    today = timezone.localdate()
+    # A yearly training activity of a unit whose staff have required courses is ticked off by
+    # the completions: the page shows the coverage instead of the form.
+    training = services.training_tally(activity, today)
     step = request.POST.get("step", "")
     data = request.POST if request.method == "POST" else None
     complete_form = reopen_form = None
-    if may_manage and not activity.is_done:
+    if may_manage and not activity.is_done and training is None:
         complete_form = forms.CompleteForm(data if step == "done" else None, activity=activity)
-    elif may_manage:
+    elif may_manage and activity.is_done:
         reopen_form = forms.ReopenForm(data if step == "reopen" else None)
     if request.method == "POST":
         form = complete_form if step == "done" else reopen_form if step == "reopen" else None
         if form is None:
-            messages.error(request, _("That step cannot be taken now. The page shows why."))
+            if step == "done" and training is not None and not activity.is_done:
+                messages.error(request, services.by_training_message())
+            else:
+                messages.error(request, _("That step cannot be taken now. The page shows why."))
             return redirect("yearplan:activity", code=activity.code)
         if form.is_valid():
             try:
@@ -160,13 +268,26 @@ def activity_detail(request: HttpRequest, code: str) -> HttpResponse:
         Notification.objects.filter(
             recipient=request.user.pk, activity=activity, read_at=None
         ).update(read_at=timezone.now())
+    sees_training = org_access.can(request.user, Action.VIEW_TRAINING, activity.unit)
     context = {
         "activity": activity,
-        "today": timezone.localdate(),
+        "today": today,
         "events": activity.events.select_related("actor", "assessment"),
         "complete_form": complete_form,
         "reopen_form": reopen_form,
         "sees_names": access.sees_names(request.user, activity.unit),
         "sees_assessments": org_access.can(request.user, Action.VIEW_RISK, activity.unit),
+        "training": training,
+        "due_days": coverage.DUE_DAYS,
+        "training_share": round(training.share * 100) if training and training.share else 0,
+        "training_link": (
+            reverse("training:unit", args=[activity.unit.code]) if sees_training else ""
+        ),
     }
+    if activity.kind == Kind.INTRODUCTION and activity.employment is not None:
+        context["sees_training"] = sees_training
+        context["courses"], context["handbook"] = _introduction(
+            activity, today, sees_training=sees_training
+        )
+        context["introduction"] = True
     return render(request, "yearplan/activity_detail.html", context)

@@ -113,7 +113,7 @@ def _records(path: Path) -> Generator[tuple[int, list[str]]]:
         except UnicodeDecodeError:
             raise ImportRejected(
                 [
-                    f"Rad {line + 1}: filen är inte sparad som UTF-8. "
+                    f"Rad {_undecodable_line(path) or line + 1}: filen är inte sparad som UTF-8. "
                     'Spara den från Excel som "CSV UTF-8 (kommaavgränsad)".'
                 ]
             ) from None
@@ -121,6 +121,19 @@ def _records(path: Path) -> Generator[tuple[int, list[str]]]:
             raise ImportRejected(
                 [f"Rad {line + 1}: raden kan inte läsas som CSV ({error})."]
             ) from None
+
+
+def _undecodable_line(path: Path) -> int | None:
+    """The first line that is not UTF-8. The text reader decodes ahead of the rows it returns,
+    so the row being read when decoding fails is often above the bad byte. (A line, not a CSV
+    row: the two differ only after a quoted cell that spans lines.)"""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
 
 
 def _read_header(

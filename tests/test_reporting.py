@@ -337,9 +337,11 @@ def test_my_reports_lists_only_my_own(employee, cast):
 
 
 @pytest.mark.parametrize("slug", ["efter-en-handelse", "stod", "polisanmalan", "korruption"])
-def test_guidance_pages_exist(employee, slug):
+def test_the_old_guidance_addresses_lead_to_the_handbook(employee, slug):
     client, _unit = employee
-    assert client.get(f"/vagledning/{slug}/").status_code == 200
+    response = client.get(f"/vagledning/{slug}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/handbok/DEMO/{slug}/"
 
 
 def test_corruption_cannot_be_sent_to_security_where_there_is_none(cast):

@@ -149,11 +149,17 @@ def recipients(reminder: Reminder) -> list[User]:
 
 
 def run(
-    now: datetime | None = None, *, worker: str | None = None, digest: bool = True
+    now: datetime | None = None,
+    *,
+    worker: str | None = None,
+    digest: bool = True,
+    also: dict[int, list[int]] | None = None,
 ) -> RunResult:
     """Process what is due. With `digest`, every kind is processed and each person gets one
-    e-mail listing all their new reminders; without it, only the urgent kinds, e-mailed at once.
-    """
+    e-mail listing all their new reminders (and the notifications in `also`, made for the day
+    by others, such as the training reminders); without it, only the urgent kinds, e-mailed at
+    once."""
+    also = dict(also or {})
     now = now or timezone.now()
     worker = worker or uuid.uuid4().hex
     total = RunResult()
@@ -161,7 +167,8 @@ def run(
         with transaction.atomic():
             # Claim and work in one transaction: a run that fails leaves its rows unclaimed
             # for the next run, and a second worker waits on the claimed rows, then skips them.
-            result = _run(now, worker, digest)
+            result = _run(now, worker, digest, also)
+        also = {}
         total.claimed += result.claimed
         total.notified += result.notified
         total.escalations += result.escalations
@@ -170,11 +177,13 @@ def run(
             return total
 
 
-def _run(now: datetime, worker: str, digest: bool) -> RunResult:
+def _run(now: datetime, worker: str, digest: bool, also: dict[int, list[int]]) -> RunResult:
     result = RunResult()
     ids = claim(due_ids(now, urgent_only=not digest), worker=worker, now=now)
     result.claimed = len(ids)
     per_person: dict[int, list[int]] = defaultdict(list)
+    for person_pk, notification_ids in also.items():
+        per_person[person_pk] += notification_ids
     immediate: list[int] = []
     rows = Reminder.objects.filter(pk__in=ids).select_related(
         "case__unit",
@@ -277,7 +286,12 @@ def tick(now: datetime | None = None) -> RunResult:
     worker = uuid.uuid4().hex
     digest = claim_digest_day(now, worker)
     try:
-        result = run(now, worker=worker, digest=digest)
+        training = {}
+        if digest:
+            from varna.training.reminders import remind_managers
+
+            training = remind_managers(timezone.localdate(now))
+        result = run(now, worker=worker, digest=digest, also=training)
     except Exception:
         if digest:
             DigestRun.objects.filter(day=timezone.localdate(now), worker=worker).delete()
@@ -287,7 +301,4 @@ def tick(now: datetime | None = None) -> RunResult:
 
         keep_generated(timezone.localdate(now))
         tick_training(timezone.localdate(now), at=now)
-        from varna.training.reminders import remind_managers
-
-        remind_managers(timezone.localdate(now))
     return result

@@ -32,6 +32,9 @@ from varna.cases.models import (
     Support,
 )
 from varna.core.forms import show_refusal
+from varna.handbook import links
+from varna.handbook import selectors as handbook_selectors
+from varna.handbook.models import Section
 from varna.orgs import access as org_access
 from varna.orgs.access import Action
 from varna.orgs.models import Unit, User
@@ -377,6 +380,7 @@ def _page(
     }
     if role in SEES_CONTENT:
         context |= {
+            "checklists": _checklists(case),
             "labels": report_selectors.labels_for(case.report),
             "timeline": selectors.timeline(case),
             "requests": case.safety_requests.select_related(
@@ -398,6 +402,16 @@ def _page(
     if role in HANDLERS:
         context["reads"] = selectors.read_log(case)[:50]
     return render(request, "cases/case_detail.html", context, status=status)
+
+
+def _checklists(case: Case) -> list[handbook_selectors.Entry]:
+    """The handbook's published checklists for the case's form of event and its current step
+    (only to those who see what happened: the form is part of the content)."""
+    targets = [(links.FORM, case.report.main_form), (links.CASE_STEP, case.state)]
+    found = handbook_selectors.for_targets(
+        case.unit.municipality(), targets, [Section.Kind.CHECKLIST], every_kind=True
+    )
+    return handbook_selectors.entries(found)
 
 
 def _item_forms(
@@ -663,7 +677,12 @@ def request_list(request: HttpRequest) -> HttpResponse:
     )
     # Notices about requests on a unit (not a case) are read here.
     Notification.objects.filter(
-        recipient=request.user.pk, report=None, activity=None, plan_measure=None, read_at=None
+        recipient=request.user.pk,
+        report=None,
+        activity=None,
+        plan_measure=None,
+        unit=None,
+        read_at=None,
     ).update(read_at=timezone.now())
     page = Paginator(items, 25).get_page(request.GET.get("sida"))
     context = {"page": page, "may_request": may_request, "today": timezone.localdate()}

@@ -1,4 +1,12 @@
-"""Guidance after a report: what happens next for each form of event, and the guidance texts."""
+"""Guidance after a report: what happens next for each form of event, and the handbook
+sections that say more.
+
+The steps are the same everywhere; what they point to is the municipality's own method
+handbook. A step names the address of a default section (varna.handbook.defaults makes the four
+in every new handbook) and links to it where the reporter's municipality has it published.
+Below the steps the receipt lists the sections tied to what was reported, so a routine an
+editor publishes for threats reaches the next person who reports one.
+"""
 
 from dataclasses import dataclass
 
@@ -7,31 +15,67 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from varna.handbook import links, selectors
+from varna.handbook.models import Section
+from varna.handbook.selectors import Entry
 from varna.reporting.models import Report
 from varna.reporting.taxonomy import Consequence, Form
 
-
-@dataclass(frozen=True)
-class Topic:
-    slug: str
-    title: Promise
-
-
-TOPICS = {
-    topic.slug: topic
-    for topic in [
-        Topic("efter-en-handelse", _("After an event: what happens now")),
-        Topic("stod", _("Support for you")),
-        Topic("polisanmalan", _("Police reports: how the employer helps")),
-        Topic("korruption", _("Corruption, bribes and whistleblowing")),
-    ]
-}
+# The handbook sections the steps point to, by their address.
+AFTER_AN_EVENT = "efter-en-handelse"
+SUPPORT = "stod"
+POLICE_REPORT = "polisanmalan"
+CORRUPTION = "korruption"
 
 
 @dataclass(frozen=True)
 class Step:
     text: Promise | str
-    topic: Topic | None = None
+    section: str = ""  # the address of the handbook section that says more
+
+
+@dataclass(frozen=True)
+class ReceiptStep:
+    text: Promise | str
+    section: Entry | None  # None: the municipality has not published that section
+
+
+@dataclass(frozen=True)
+class Guidance:
+    steps: list[ReceiptStep]
+    sections: list[Entry]  # the published routines and checklists tied to what was reported
+
+
+def for_receipt(report: Report) -> Guidance:
+    """The next steps with their handbook links, and the handbook sections tied to the report's
+    form, sub-forms, situation and place, in the municipality where it happened."""
+    municipality = report.unit.municipality()
+    steps = next_steps(report)
+    wanted = {step.section for step in steps if step.section}
+    published = selectors.published(municipality).filter(slug__in=wanted)
+    found = {entry.section.slug: entry for entry in selectors.entries(published)}
+    targets = [
+        (links.FORM, report.main_form),
+        *((links.SUBFORM, subform) for subform in report.subforms),
+        (links.SITUATION, report.situation),
+        (links.PLACE, report.place),
+    ]
+    # Routines and checklists (the contacts are one link away in the handbook). Left out: a
+    # section a step already links to, and one tied to a step of the case, which is for
+    # whoever handles the case rather than for the person who reported.
+    tied = selectors.for_targets(
+        municipality, targets, [Section.Kind.ROUTINE, Section.Kind.CHECKLIST]
+    )
+    listed = [
+        section
+        for section in tied
+        if section.slug not in found
+        and not any(link.kind == links.CASE_STEP for link in section.links.all())
+    ]
+    return Guidance(
+        [ReceiptStep(step.text, found.get(step.section)) for step in steps],
+        selectors.entries(listed),
+    )
 
 
 def next_steps(report: Report) -> list[Step]:
@@ -68,7 +112,7 @@ def next_steps(report: Report) -> list[Step]:
                 days,
             )
             % {"days": days},
-            TOPICS["efter-en-handelse"],
+            AFTER_AN_EVENT,
         )
     )
     if threat_or_violence or injured:
@@ -80,7 +124,7 @@ def next_steps(report: Report) -> list[Step]:
         support = _(
             "You can get support: a talk with your manager, occupational health or crisis support."
         )
-    steps.append(Step(support, TOPICS["stod"]))
+    steps.append(Step(support, SUPPORT))
     if report.main_form in {Form.THREAT, Form.VIOLENCE, Form.DAMAGE}:
         steps.append(
             Step(
@@ -90,7 +134,7 @@ def next_steps(report: Report) -> list[Step]:
                     "you whether to report it to the police: the employer files the report, or "
                     "helps you file it, using the workplace address, never yours."
                 ),
-                TOPICS["polisanmalan"],
+                POLICE_REPORT,
             )
         )
     if report.main_form == Form.CORRUPTION:
@@ -100,7 +144,7 @@ def next_steps(report: Report) -> list[Step]:
                     "If the report concerns someone inside the organisation, it may belong in the "
                     "whistleblowing channel, where your identity is protected by law."
                 ),
-                TOPICS["korruption"],
+                CORRUPTION,
             )
         )
     if injured:

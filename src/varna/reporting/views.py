@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from varna.core.forms import posted_action
+from varna.handbook import selectors as handbook_selectors
 from varna.orgs.models import Employment, User
 from varna.reporting import access, guidance, selectors, services
 from varna.reporting.forms import ReportForm
@@ -108,6 +109,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
         elif draft.data:
             messages.info(request, _("You have an unfinished report; we have kept what you typed."))
     context = _form_context(form, has_draft=bool(draft.data))
+    # The whistleblowing hint links to the handbook's section on corruption, where published.
+    whistleblowing = handbook_selectors.published_with_slug(user, guidance.CORRUPTION)
+    context["whistleblowing"] = handbook_selectors.entries(
+        [whistleblowing] if whistleblowing else []
+    )
     response = render(request, "reporting/report_form.html", context, status=status)
     if token:
         response.delete_cookie(DRAFT_COOKIE)
@@ -187,7 +193,7 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
     report = access.get_own_report_for(request.user, code)
     context = {
         "report": report,
-        "next_steps": guidance.next_steps(report),
+        "guidance": guidance.for_receipt(report),
         # Who was actually told, as stored when the report was made.
         "recipients": [
             (notification.recipient, notification.reason)
@@ -244,15 +250,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def guidance_page(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = guidance.TOPICS.get(slug)
-    if topic is None:
+    """The four guidance pages became sections of each municipality's handbook: an old
+    address (a bookmark, a printed poster) leads to the section in the reader's handbook."""
+    section = handbook_selectors.published_with_slug(request.user, slug)
+    if section is None:
         raise Http404
-    return render(
-        request,
-        f"reporting/guidance_{slug}.html",
-        {
-            "topic": topic,
-            "topics": guidance.TOPICS,
-            "days": settings.VARNA_ACKNOWLEDGE_WORKING_DAYS,
-        },
-    )
+    return redirect("handbook:section", code=section.municipality.code, slug=section.slug)

@@ -52,13 +52,15 @@ def needs_attention(standing: Standing, today: date) -> bool:
     return standing.status == Status.OVERDUE or standing.due_within(today, WITHIN_DAYS)
 
 
-def remind_managers(today: date) -> int:
-    """Notify the managers whose staff need attention (the rule in the module's text);
-    returns how many notifications were made."""
-    made = 0
+def remind_managers(today: date) -> dict[int, list[int]]:
+    """Notify the managers whose staff need attention (the rule in the module's text); returns
+    the new notifications per manager, for the day's digest e-mail (varna.cases.reminders), so
+    that a manager still gets at most one reminder e-mail a day."""
+    made: dict[int, list[int]] = {}
     for municipality in Unit.objects.roots().order_by("path"):
         # One municipality at a time: its standings are all in memory at once.
-        made += _remind_in(municipality, today)
+        for notification in _remind_in(municipality, today):
+            made.setdefault(notification.recipient_id, []).append(notification.pk)
     return made
 
 
@@ -108,10 +110,10 @@ def concerns(municipality: Unit, today: date) -> dict[int, _Concern]:
 
 
 @transaction.atomic
-def _remind_in(municipality: Unit, today: date) -> int:
+def _remind_in(municipality: Unit, today: date) -> list[Notification]:
     found = concerns(municipality, today)
     if not found:
-        return 0
+        return []
     # The last training reminder of each of these managers within the quiet days.
     since = today - timedelta(days=QUIET_DAYS - 1)
     last: dict[int, Notification] = {}
@@ -140,12 +142,7 @@ def _remind_in(municipality: Unit, today: date) -> int:
                 in_digest=True,
             )
         )
-    if made:
-        from varna.cases.tasks import send_digest_email
-
-        for notification in made:
-            send_digest_email.enqueue(notification.recipient_id, [notification.pk])
-    return len(made)
+    return made
 
 
 def _worse(figures: dict[str, int], previous: Notification, today: date) -> bool:

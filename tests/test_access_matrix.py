@@ -26,6 +26,8 @@ from varna.reporting.models import Attachment, Notification, ReadLog, Report, ne
 from varna.risk import services as risk_services
 from varna.stats.models import ReportJob
 from varna.yearplan import services as yearplan_services
+from varna.handbook.models import Section
+from varna.training.models import Course
 from varna.yearplan.models import Activity, ActivityTemplate
 
 ANONYMOUS = "anonymous"
@@ -189,6 +191,29 @@ def template_in(code: str) -> ActivityTemplate:
     )
 
 
+def municipality_code(code: str) -> str:
+    return Unit.objects.get(path=Unit.objects.get(code=code).path[: tree.SEGMENT]).code
+
+
+def handbook_section(code: str) -> dict[str, Any]:
+    """A default section of the handbook of the municipality `code` lies in."""
+    return {"code": municipality_code(code), "slug": "stod"}
+
+
+def handbook_version(code: str) -> dict[str, Any]:
+    """The published version of that section (publishing it again is refused)."""
+    section = Section.objects.get(municipality__code=municipality_code(code), slug="stod")
+    return handbook_section(code) | {"pk": section.current_id}
+
+
+def course_in(code: str) -> Course:
+    """A course of the municipality that `code` lies in."""
+    root = Unit.objects.get(path=Unit.objects.get(code=code).path[: tree.SEGMENT])
+    return Course.objects.create(
+        municipality=root, code=f"matris-{uuid.uuid4().hex[:6]}", name="Matriskurs"
+    )
+
+
 def activity_in(code: str) -> str:
     """An activity of the unit `code` itself (a fresh template, generated for a later year)."""
     unit = Unit.objects.get(code=code)
@@ -211,6 +236,7 @@ OBJECTS: dict[str, Callable[[str], Any]] = {
     "notification": notification_in,
     "readlog": read_in,
     "activitytemplate": template_in,
+    "course": course_in,
 }
 
 # Who reads an ordinary report (not corruption, not sent to security) in their own subtree.
@@ -235,6 +261,8 @@ YEARPLAN_VIEWERS = MANAGERS | {"skyddsombud", "analytiker", "revisor"}
 YEARPLAN_COMPLIANCE_VIEWERS = YEARPLAN_VIEWERS | {"hr", "namnd"}
 # Who has case work anywhere (the inbox): managers, safety representatives, HR, security.
 CASE_WORKERS = MANAGERS | {"skyddsombud", "hr", "sakerhet"}
+# Who sees and registers the training of the staff of their subtree: managers and HR.
+TRAINING_KEEPERS = MANAGERS | {"hr"}
 # Who follows up figures (exact for those who may open the cases, adjusted by
 # varna.core.perturbation for the others); the committee member at nämnd and förvaltning level.
 STATS_VIEWERS = MANAGERS | {"skyddsombud", "hr", "sakerhet", "analytiker", "revisor", "namnd"}
@@ -280,6 +308,27 @@ def administrator(ok: int = 200, *, object_scoped: bool) -> Callable[[str, str],
         if role != "admin":
             return 404
         return ok if where == "own" or not object_scoped else 404
+
+    return expect
+
+
+def handbook_readers(ok: int = 200) -> Callable[[str, str], int]:
+    """Everyone with a role in a municipality reads its handbook, wherever their role lies."""
+
+    def expect(role: str, where: str) -> int:
+        if role == ANONYMOUS:
+            return 302
+        own, other = (code.split("-")[0] for code in PLACES[role])
+        return ok if where == "own" or own == other else 404
+
+    return expect
+
+
+def handbook_editors(ok: int = 200) -> Callable[[str, str], int]:
+    def expect(role: str, where: str) -> int:
+        if role == ANONYMOUS:
+            return 302
+        return ok if role == "redaktor" and where == "own" else 404
 
     return expect
 
@@ -393,7 +442,7 @@ MATRIX: dict[str, Route] = {
     ),
     "reporting:mine": Route(logged_in_only(200)),
     "reporting:notifications": Route(logged_in_only(200)),
-    "reporting:guidance": Route(logged_in_only(200), kwargs=lambda code: {"slug": "stod"}),
+    "reporting:guidance": Route(logged_in_only(302), kwargs=lambda code: {"slug": "stod"}),
     "reporting:detail": Route(
         readers(REPORT_READERS), kwargs=lambda code: {"code": report_in(code).code}
     ),
@@ -486,6 +535,35 @@ MATRIX: dict[str, Route] = {
         url_name="risk:step",
     ),
     # The year plan: compliance for its viewers, marking done for the unit's managers only.
+    "handbook:index": Route(logged_in_only(302)),
+    "handbook:contents": Route(
+        handbook_readers(), kwargs=lambda code: {"code": municipality_code(code)}
+    ),
+    "handbook:search": Route(
+        handbook_readers(),
+        kwargs=lambda code: {"code": municipality_code(code)},
+        query={"q": "stöd"},
+    ),
+    "handbook:print_all": Route(
+        handbook_readers(), kwargs=lambda code: {"code": municipality_code(code)}
+    ),
+    "handbook:pdf_all": Route(
+        handbook_readers(), kwargs=lambda code: {"code": municipality_code(code)}
+    ),
+    "handbook:new": Route(
+        handbook_editors(), kwargs=lambda code: {"code": municipality_code(code)}
+    ),
+    "handbook:section": Route(handbook_readers(), kwargs=handbook_section),
+    "handbook:print": Route(handbook_readers(), kwargs=handbook_section),
+    "handbook:pdf": Route(handbook_readers(), kwargs=handbook_section),
+    "handbook:history": Route(handbook_readers(), kwargs=handbook_section),
+    "handbook:edit": Route(handbook_editors(), kwargs=handbook_section),
+    "handbook:version": Route(handbook_readers(), kwargs=handbook_version),
+    # Publishing a version already published is refused: back to its page with the message.
+    "handbook:publish": Route(handbook_editors(302), method="post", kwargs=handbook_version),
+    "training:mine": Route(logged_in_only(200)),
+    "training:unit": Route(readers(TRAINING_KEEPERS), kwargs=lambda code: {"code": code}),
+    "training:register": Route(readers(TRAINING_KEEPERS), kwargs=lambda code: {"code": code}),
     "yearplan:overview": Route(anywhere(YEARPLAN_VIEWERS)),
     "yearplan:compliance": Route(anywhere(YEARPLAN_COMPLIANCE_VIEWERS)),
     "yearplan:compliance (other unit)": Route(
@@ -594,6 +672,7 @@ MATRIX: dict[str, Route] = {
     **admin_model_routes("reporting", "notification", read_only=True),
     **admin_model_routes("reporting", "readlog", read_only=True),
     **admin_model_routes("yearplan", "activitytemplate"),
+    **admin_model_routes("training", "course"),
 }
 
 

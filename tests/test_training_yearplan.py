@@ -371,3 +371,15 @@ def test_an_introduction_with_nothing_required_says_so(cast, course):
     assert course.name not in page
     assert page.count("<h1") == 1
     assert 'id="introduction-title"' in page
+
+
+def test_the_demo_shows_a_training_activity_ticked_off_by_completions(cast):
+    from varna.yearplan.models import Activity, ActivityEvent
+
+    ticked = Activity.objects.filter(
+        unit__code="DEMO-SAK", kind="training", status=Activity.Status.DONE
+    )
+    assert ticked.exists()
+    assert set(
+        ActivityEvent.objects.filter(activity__in=ticked).values_list("kind", flat=True)
+    ) == {ActivityEvent.Kind.TRAINING}

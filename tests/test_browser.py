@@ -972,3 +972,103 @@ def test_a_passkey_is_added_and_then_used_as_the_second_factor(page, site):
     assert_accessible(page)
     page.locator("#mfa_webauthn_authenticate").click()
     page.wait_for_url(f"{site}/")
+
+
+# The method handbook and training.
+
+
+def test_an_editor_publishes_a_routine_and_an_employee_sees_it_on_the_receipt(page, site):
+    log_in(page, site, "redaktor")
+    page.goto(f"{site}/handbok/DEMO/hot-telefon-brev-natet/")
+    page.get_by_role("link", name="Redigera").first.click()
+    assert_accessible(page)
+    text = page.get_by_label("Text", exact=True)
+    text.fill(
+        text.input_value() + "\n\n## Nytt från december\n\nRing säkerhetsenheten på 0100-55 55 55 "
+        "samma dag som du fått ett hot per telefon.\n"
+    )
+    page.get_by_label("Vad som ändrats").fill("Nytt nummer till säkerhetsenheten")
+    page.get_by_role("button", name="Spara och publicera").click()
+    page.wait_for_url(f"{site}/handbok/DEMO/hot-telefon-brev-natet/")
+    assert page.get_by_text("samma dag som du fått ett hot per telefon").is_visible()
+    assert_accessible(page)
+    # The history and what changed, as a reader without colour would see them.
+    page.get_by_role("link", name="Historik").first.click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Nytt nummer till säkerhetsenheten").first.click()
+    assert page.locator("ins").filter(has_text="0100-55 55 55").count() >= 1
+    assert_accessible(page)
+
+    # An employee reports a threat on a phone and finds the new routine on the receipt.
+    page.context.clear_cookies()
+    page.set_viewport_size(PHONE)
+    log_in(page, site, "medarbetare")
+    page.get_by_role("link", name="Rapportera en händelse").first.click()
+    page.get_by_role("radio", name="Hot").check()
+    page.get_by_label("Beskriv vad som hände").fill("Han ringde och sa att han vet var jag bor.")
+    page.get_by_role("button", name="Skicka rapporten").click()
+    page.wait_for_url("**/kvitto/")
+    from_handbook = page.get_by_role("region", name="Ur metodhandboken")
+    from_handbook.get_by_role("link", name="Hot per telefon, brev och på nätet").click()
+    assert page.get_by_text("samma dag som du fått ett hot per telefon").is_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_handbook_and_training_page_is_accessible(page, site, language):
+    from varna.handbook.models import Section
+    from varna.yearplan.models import Activity
+
+    draft = (
+        Section.objects.get(municipality__code="DEMO", slug="i-receptionen")
+        .versions.filter(status="draft")
+        .first()
+    )
+    assert draft is not None
+    log_in(page, site, "redaktor")
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+    for path in [
+        "/handbok/DEMO/",
+        "/handbok/DEMO/sok/?q=hembesök",
+        "/handbok/DEMO/sok/?q=zzzz",
+        "/handbok/DEMO/efter-en-handelse/",
+        "/handbok/DEMO/fore-hembesok/",
+        "/handbok/DEMO/fore-hembesok/historik/",
+        f"/handbok/DEMO/i-receptionen/version/{draft.pk}/",
+        "/handbok/DEMO/i-receptionen/redigera/",
+        "/handbok/DEMO/ny/",
+    ]:
+        page.goto(site + path)
+        assert page.locator("html").get_attribute("lang") == language
+        assert_accessible(page)
+    # A new section refused: the errors are next to the fields and the text is kept.
+    page.get_by_role("button", name="Spara utkast" if language == "sv" else "Save draft").click()
+    page.get_by_role("alert").first.wait_for()
+    assert_accessible(page)
+
+    introduction = Activity.objects.filter(
+        unit__path__startswith=Unit.objects.get(code="DEMO-FSE1").path,
+        kind="introduction",
+    ).first()
+    page.context.clear_cookies()
+    log_in(page, site, "enhetschef")
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+    paths = [
+        "/",
+        "/utbildning/",
+        "/utbildning/enhet/DEMO-FSE1/",
+        "/utbildning/enhet/DEMO-FSE1/registrera/",
+        "/uppfoljning/?unit=DEMO-FSE",
+    ]
+    if introduction is not None:
+        paths.append(f"/arsplan/aktivitet/{introduction.code}/")
+    for path in paths:
+        page.goto(site + path)
+        assert_accessible(page)
+    # Registering with nothing chosen: the errors say what is missing, and nothing is lost.
+    page.goto(site + "/utbildning/enhet/DEMO-FSE1/registrera/")
+    page.get_by_role("button", name="Registrera" if language == "sv" else "Register").click()
+    page.get_by_role("alert").first.wait_for()
+    assert_accessible(page)

@@ -19,15 +19,15 @@ from varna.accounts.models import GroupRole
 from varna.audit.models import SecurityEvent
 from varna.cases import services as case_services
 from varna.cases.models import Case, SafetyRequest
+from varna.handbook.models import Section
 from varna.orgs import tree
 from varna.orgs.demo import LOGINS
 from varna.orgs.models import Employment, Headcount, RoleGrant, Unit
 from varna.reporting.models import Attachment, Notification, ReadLog, Report, new_code
 from varna.risk import services as risk_services
 from varna.stats.models import ReportJob
-from varna.yearplan import services as yearplan_services
-from varna.handbook.models import Section
 from varna.training.models import Course
+from varna.yearplan import services as yearplan_services
 from varna.yearplan.models import Activity, ActivityTemplate
 
 ANONYMOUS = "anonymous"

@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_request_receipt_injury_report'),
+        ("cases", "0006_request_receipt_injury_report"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reminder',
-            name='kind',
-            field=models.CharField(choices=[('acknowledge', 'Contact with the employee is overdue'), ('notice', 'Notice to Arbetsmiljöverket is due today'), ('injury_report', 'The work-injury report to Försäkringskassan is due'), ('measure', 'A measure is overdue'), ('support_follow_up', 'A follow-up contact after support is due'), ('safety_request', "A safety representative's request is unanswered"), ('assigned', 'A case has been assigned to you'), ('activity', 'A year-plan activity is overdue'), ('plan_measure', 'An action-plan measure is overdue'), ('training', 'Required training is overdue or due soon')], max_length=20),
+            model_name="reminder",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("acknowledge", "Contact with the employee is overdue"),
+                    ("notice", "Notice to Arbetsmiljöverket is due today"),
+                    ("injury_report", "The work-injury report to Försäkringskassan is due"),
+                    ("measure", "A measure is overdue"),
+                    ("support_follow_up", "A follow-up contact after support is due"),
+                    ("safety_request", "A safety representative's request is unanswered"),
+                    ("assigned", "A case has been assigned to you"),
+                    ("activity", "A year-plan activity is overdue"),
+                    ("plan_measure", "An action-plan measure is overdue"),
+                    ("training", "Required training is overdue or due soon"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

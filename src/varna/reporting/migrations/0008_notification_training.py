@@ -5,26 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0006_alter_rolegrant_role'),
-        ('reporting', '0007_report_record_key'),
+        ("orgs", "0006_alter_rolegrant_role"),
+        ("reporting", "0007_report_record_key"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='figures',
+            model_name="notification",
+            name="figures",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.unit'),
+            model_name="notification",
+            name="unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="orgs.unit",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='topic',
-            field=models.CharField(blank=True, choices=[('acknowledge', 'Contact with the employee is overdue'), ('notice', 'Notice to Arbetsmiljöverket is due today'), ('injury_report', 'The work-injury report to Försäkringskassan is due'), ('measure', 'A measure is overdue'), ('support_follow_up', 'A follow-up contact after support is due'), ('safety_request', "A safety representative's request is unanswered"), ('assigned', 'A case has been assigned to you'), ('activity', 'A year-plan activity is overdue'), ('plan_measure', 'An action-plan measure is overdue'), ('training', 'Required training is overdue or due soon')], max_length=30),
+            model_name="notification",
+            name="topic",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("acknowledge", "Contact with the employee is overdue"),
+                    ("notice", "Notice to Arbetsmiljöverket is due today"),
+                    ("injury_report", "The work-injury report to Försäkringskassan is due"),
+                    ("measure", "A measure is overdue"),
+                    ("support_follow_up", "A follow-up contact after support is due"),
+                    ("safety_request", "A safety representative's request is unanswered"),
+                    ("assigned", "A case has been assigned to you"),
+                    ("activity", "A year-plan activity is overdue"),
+                    ("plan_measure", "An action-plan measure is overdue"),
+                    ("training", "Required training is overdue or due soon"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

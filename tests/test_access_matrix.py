@@ -26,7 +26,7 @@ from varna.orgs.models import Employment, Headcount, RoleGrant, Unit
 from varna.reporting.models import Attachment, Notification, ReadLog, Report, new_code
 from varna.risk import services as risk_services
 from varna.stats.models import ReportJob
-from varna.training.models import Course
+from varna.training.models import Completion, Course
 from varna.yearplan import services as yearplan_services
 from varna.yearplan.models import Activity, ActivityTemplate
 
@@ -212,6 +212,19 @@ def course_in(code: str) -> Course:
     return Course.objects.create(
         municipality=root, code=f"matris-{uuid.uuid4().hex[:6]}", name="Matriskurs"
     )
+
+
+def completion_in(code: str) -> dict[str, Any]:
+    """A completed course of someone employed in the subtree of `code` (imported, so taking
+    it back is refused with a message: the page is reached, nothing is removed)."""
+    employment = in_subtree(Employment, code)
+    completion = Completion.objects.create(
+        person=employment.user,
+        course=course_in(code),
+        completed_on=date(2025, 1, 15),
+        source=Completion.Source.IMPORT,
+    )
+    return {"code": code, "pk": completion.pk}
 
 
 def activity_in(code: str) -> str:
@@ -564,6 +577,7 @@ MATRIX: dict[str, Route] = {
     "training:mine": Route(logged_in_only(200)),
     "training:unit": Route(readers(TRAINING_KEEPERS), kwargs=lambda code: {"code": code}),
     "training:register": Route(readers(TRAINING_KEEPERS), kwargs=lambda code: {"code": code}),
+    "training:withdraw": Route(readers(TRAINING_KEEPERS, 302), method="post", kwargs=completion_in),
     "yearplan:overview": Route(anywhere(YEARPLAN_VIEWERS)),
     "yearplan:compliance": Route(anywhere(YEARPLAN_COMPLIANCE_VIEWERS)),
     "yearplan:compliance (other unit)": Route(

@@ -585,3 +585,44 @@ def test_a_registration_tells_the_year_plan_which_units_gained(cast, basic):
     finally:
         completions_added.disconnect(dispatch_uid="test_training.listen")
     assert heard == [{"DEMO-FSE1A"}]  # the second registration added nothing
+
+
+def test_a_completion_registered_by_mistake_is_taken_back_by_a_manager(cast):
+    course = Course.objects.create(
+        municipality=cast.unit("DEMO"), code="tillbaka", name="Kurs att ta tillbaka"
+    )
+    medarbetare = cast["medarbetare"]
+    services.register_completions(
+        course=course, people=[medarbetare], completed_on=date(2025, 3, 3), by=cast["forste"]
+    )
+    mistaken = Completion.objects.get(course=course, person=medarbetare)
+    imported = Completion.objects.create(
+        person=medarbetare,
+        course=course,
+        completed_on=date(2025, 2, 2),
+        source=Completion.Source.IMPORT,
+    )
+    client = cast.client("forste")
+    page = client.get(reverse("training:unit", args=["DEMO-FSE1A"]))
+    assert reverse("training:withdraw", args=["DEMO-FSE1A", mistaken.pk]) in page.content.decode()
+
+    # Someone outside the manager's part of the tree cannot take it back.
+    outsider = cast.client("chef.mottagning")
+    url = reverse("training:withdraw", args=["DEMO-FSE1A", mistaken.pk])
+    assert outsider.post(url).status_code == 404
+    assert cast.client("medarbetare").post(url).status_code == 404
+    # Nor can the manager through a unit of theirs where the person does not work.
+    mottagning = reverse("training:withdraw", args=["DEMO-MOT", mistaken.pk])
+    assert cast.client("forvaltningschef").post(mottagning).status_code == 404
+    assert Completion.objects.filter(pk=mistaken.pk).exists()
+
+    response = client.post(url, follow=True)
+    assert not Completion.objects.filter(pk=mistaken.pk).exists()
+    assert "Kurs att ta tillbaka" in response.content.decode()
+
+    # An imported one is corrected at the learning platform: the page says so, nothing goes.
+    response = client.post(
+        reverse("training:withdraw", args=["DEMO-FSE1A", imported.pk]), follow=True
+    )
+    assert Completion.objects.filter(pk=imported.pk).exists()
+    assert "lärplattformen" in response.content.decode()

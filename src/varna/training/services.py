@@ -1,4 +1,4 @@
-"""Writes for training: registering completed courses.
+"""Writes for training: registering completed courses, and taking one back.
 
 A completion is one person's course on one day; registering the same person, course and day
 again adds nothing (the unique constraint, and a look at what exists first), so a manager or an
@@ -9,9 +9,9 @@ stored, `completions_added` tells the apps above (the year plan) which units gai
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -124,3 +124,39 @@ def register_completions(
         ).distinct()
         completions_added.send(sender=Completion, units=list(units))
     return len(new)
+
+
+def registered_recently(*, registrar: User, unit: Unit, days: int = 90) -> list[Completion]:
+    """The completions managers registered in the last `days` for the staff of `unit`'s
+    subtree, newest first: what the unit's page offers to withdraw."""
+    since = timezone.now() - timedelta(days=days)
+    people = Employment.objects.filter(tree.subtree_q(unit.path, "unit__path")).values("user")
+    return list(
+        Completion.objects.filter(
+            source=Completion.Source.MANAGER, created_at__gte=since, person__in=people
+        )
+        .select_related("person", "course", "registered_by")
+        .order_by("-created_at", "pk")[:50]
+    )
+
+
+@transaction.atomic
+def withdraw_completion(*, completion: Completion, unit: Unit, by: User) -> None:
+    """Take back a completion registered by mistake (a wrong person, course or day). Only one
+    registered by a manager: an imported one would come back with the learning platform's next
+    export, so it is corrected there. The registrar must be able to register for the person
+    in `unit`'s subtree, as when it was registered."""
+    in_scope = Employment.objects.filter(
+        tree.subtree_q(unit.path, "unit__path"), user_id=completion.person_id
+    ).exists()
+    if not in_scope or not access.can(by, Action.REGISTER_TRAINING, unit):
+        raise PermissionDenied
+    if completion.source != Completion.Source.MANAGER:
+        raise ValidationError(
+            _(
+                "This course was imported from the learning platform: correct it there, or "
+                "the next import brings it back."
+            ),
+            code="imported",
+        )
+    completion.delete()

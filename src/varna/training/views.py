@@ -4,21 +4,23 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from varna.core.forms import show_refusal
 from varna.orgs import access, tree
 from varna.orgs.access import Action
 from varna.orgs.models import Employment, Unit, User
-from varna.training import forms, selectors, services
+from varna.training import forms, reminders, selectors, services
 from varna.training.coverage import DUE_DAYS
-from varna.training.models import Course
+from varna.training.models import Completion, Course
 
 
 @login_required
@@ -56,7 +58,38 @@ def unit_coverage(request: HttpRequest, code: str) -> HttpResponse:
         "due_days": DUE_DAYS,
         "today": today,
     }
+    if context["may_register"]:
+        context["recent"] = services.registered_recently(registrar=request.user, unit=unit)  # type: ignore[arg-type]
+    # Reading the unit's training is what its training reminders asked for.
+    reminders.mark_read(user=request.user, unit=unit)  # type: ignore[arg-type]
     return render(request, "training/unit.html", context)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Take back a completion registered by mistake (see services.withdraw_completion)."""
+    unit = access.get_unit_for(request.user, code, Action.REGISTER_TRAINING)
+    completion = Completion.objects.select_related("person", "course").filter(pk=pk).first()
+    if completion is None:
+        raise Http404
+    try:
+        services.withdraw_completion(completion=completion, unit=unit, by=request.user)  # type: ignore[arg-type]
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(course)s on %(day)s is no longer registered for %(name)s.")
+            % {
+                "course": completion.course,
+                "day": date_format(completion.completed_on, "j F Y"),
+                "name": completion.person,
+            },
+        )
+    return redirect("training:unit", code=unit.code)
 
 
 def _staff(unit: Unit) -> tuple[list[int], dict[int, str]]:

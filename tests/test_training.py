@@ -144,16 +144,18 @@ def test_requirements_for_a_role_or_a_kind_of_unit_apply_to_those_only(town):
     assert requirements["medlem"] == {everyone, groups}
 
 
-def test_a_person_in_two_units_counts_once_up_the_tree_by_the_better_standing(town):
-    both = person("dubbel", town["one"], started=date(2020, 1, 1))  # overdue through Enhet 1
-    org_services.employ(user=both, unit=town["two"], start_date=ago(months=1))  # new in Enhet 2
+def test_a_person_in_two_units_counts_once_up_the_tree(town):
+    both = person("dubbel", town["one"], started=date(2020, 1, 1))
+    # A second employment begun a month ago does not make them new: the grace runs from their
+    # first day in the municipality.
+    org_services.employ(user=both, unit=town["two"], start_date=ago(months=1))
     tally = coverage.coverage(town["admin"], today()).by_requirement[town["everyone"].pk]
-    assert (tally.staff, tally.new, tally.overdue) == (1, 1, 0)
+    assert (tally.staff, tally.new, tally.overdue) == (1, 0, 1)
     below = {
         c.unit.code: c.by_requirement for c in coverage.coverage_of_children(town["admin"], today())
     }
     assert below["TRN-E1"][town["everyone"].pk].overdue == 1
-    assert below["TRN-E2"][town["everyone"].pk].new == 1
+    assert below["TRN-E2"][town["everyone"].pk].overdue == 1
     assert len(coverage.of_person(both.pk, today())) == 1
 
 
@@ -197,11 +199,17 @@ def recount(unit: Unit) -> dict[int, tuple[int, int, int, int]]:
             last = max(days, default=None)
             months = requirement.course.validity_months
             until = None if last is None or months is None else last + relativedelta(months=months)
-            grace = (
-                employment.start_date + relativedelta(months=requirement.within_months)
-                if employment.start_date
-                else None
-            )
+            # The grace runs from the person's first day in the municipality (unknown when
+            # any of their employments there has no start date).
+            starts = [
+                other.start_date
+                for other in Employment.objects.filter(user=employment.user_id).select_related(
+                    "unit"
+                )
+                if other.unit.path.startswith(root)
+            ]
+            first = None if None in starts else min(starts)  # type: ignore[type-var]
+            grace = first + relativedelta(months=requirement.within_months) if first else None
             if last is not None and (until is None or until > today()):
                 status, due = ("expiring" if until and until <= soon else "valid"), until
             elif grace is not None and grace > today():
@@ -626,3 +634,28 @@ def test_a_completion_registered_by_mistake_is_taken_back_by_a_manager(cast):
     )
     assert Completion.objects.filter(pk=imported.pk).exists()
     assert "lärplattformen" in response.content.decode()
+
+
+def test_a_move_to_another_unit_does_not_start_a_new_employees_grace_again(cast):
+    """The months of grace run from the first day in the municipality: someone overdue who
+    gets a new employment elsewhere in it is still overdue."""
+    course = Course.objects.create(
+        municipality=cast.unit("DEMO"), code="flytt", name="Kurs", validity_months=36
+    )
+    Course.objects.exclude(pk=course.pk).update(is_active=False)
+    Requirement.objects.create(course=course, within_months=3)
+    person = User.objects.create(username="flyttar", first_name="Flytt", last_name="Are")
+    today = timezone.localdate()
+    org_services.employ(
+        user=person, unit=cast.unit("DEMO-FSE1A"), start_date=today - timedelta(days=400)
+    )
+    old = Employment.objects.get(user=person)
+    old.end_date = today - timedelta(days=10)
+    old.save()
+    org_services.employ(
+        user=person, unit=cast.unit("DEMO-MOT"), start_date=today - timedelta(days=9)
+    )
+
+    [standing] = coverage.of_person(person.pk, today)
+
+    assert standing.status == Status.OVERDUE

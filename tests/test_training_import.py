@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from varna.audit.models import SecurityEvent
 from varna.orgs.importing import ImportRejected
+from varna.training import importing
 from varna.training.importing import import_completions
 from varna.training.models import Completion, Course
 
@@ -261,3 +263,42 @@ def test_the_year_plan_is_told_where_completions_were_added(courses, cast, tmp_p
         completions_added.disconnect(listener)
 
     assert told == [{"DEMO-FSE1A", cast["anst0001"].employments.get().unit.code}]
+
+
+def the_drivers_unique_violation() -> Exception:
+    """What the database driver itself raises for a duplicate row: on PostgreSQL the import
+    writes with psycopg's COPY, which Django's cursor does not translate."""
+    if connection.vendor == "postgresql":
+        from psycopg.errors import UniqueViolation
+
+        return UniqueViolation("duplicate key value violates unique constraint")
+    return connection.Database.IntegrityError("UNIQUE constraint failed")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(the_drivers_unique_violation, id="driver"),
+        pytest.param(lambda: IntegrityError("duplicate"), id="django"),
+    ],
+)
+def test_a_course_registered_during_the_write_refuses_the_file_in_swedish(
+    courses, tmp_path, monkeypatch, error
+):
+    real_insert = importing._insert
+
+    def insert_then_refused(model, names, rows):
+        # The rows go in, then the unique constraint refuses one that a manager registered
+        # after the check: everything written so far must go back.
+        real_insert(model, names, rows)
+        raise error()
+
+    monkeypatch.setattr(importing, "_insert", insert_then_refused)
+    events = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.IMPORT).count()
+
+    message = rejected(write(tmp_path, GOOD))
+
+    assert "registrerades samtidigt på annat sätt, så inget importerades" in message
+    assert "Kör importen igen." in message
+    assert imported(courses) == 0
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.IMPORT).count() == events

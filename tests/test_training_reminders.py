@@ -6,6 +6,8 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -227,3 +229,66 @@ def test_the_demo_gives_the_reminders_and_the_follow_up_something_to_show(cast):
     [notice] = training_notices(cast["forste"])
     assert notice.unit == cast.unit("DEMO-FSE1A") and notice.figures["overdue"] > 0
     assert not training_notices(cast["medarbetare"]).exists()
+
+
+def training_notice_about(user: User, unit: Unit) -> Notification:
+    return Notification.objects.create(
+        recipient=user,
+        unit=unit,
+        figures={"overdue": 2, "due": 1, "days": 30},
+        kind=Notification.Kind.REMINDER,
+        topic=Notification.Topic.TRAINING,
+        in_digest=True,
+    )
+
+
+def test_more_training_notices_cost_no_more_queries(town):
+    """Each notice names its unit and links to it: the units come with the notices."""
+    manager = town["unit_manager"]
+    client = town_client(manager)
+    training_notice_about(manager, town["unit"])
+
+    def queries_for_the_list() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("reporting:notifications"))
+        assert page.status_code == 200
+        return len(queries), page.content.decode()
+
+    queries_for_the_list()  # the first request of a session does some once-only work
+    few, _text = queries_for_the_list()
+    extra = [
+        services.create_unit(
+            code=f"TRN-X{n}", name=f"Extraenhet {n}", kind="enhet", parent=town["unit"].parent
+        )
+        for n in range(4)
+    ]
+    for unit in extra:
+        training_notice_about(manager, unit)
+    many, text = queries_for_the_list()
+
+    assert many == few
+    for unit in extra:
+        assert unit.name in text
+        assert reverse("training:unit", args=[unit.code]) in text
+
+
+def test_more_training_notices_cost_no_more_queries_in_the_digest(town):
+    manager = town["unit_manager"]
+    first = training_notice_about(manager, town["unit"])
+    with CaptureQueriesContext(connection) as one:
+        send_digest_email.call(manager.pk, [first.pk])
+    extra = [
+        training_notice_about(
+            manager,
+            services.create_unit(
+                code=f"TRN-Y{n}", name=f"Extra {n}", kind="enhet", parent=town["unit"].parent
+            ),
+        )
+        for n in range(4)
+    ]
+    with CaptureQueriesContext(connection) as five:
+        send_digest_email.call(manager.pk, [notice.pk for notice in extra])
+
+    assert len(five) == len(one)
+    [message] = [m for m in mail.outbox if "Extra 3" in m.body]
+    assert all(f"Extra {n}" in message.body for n in range(4))

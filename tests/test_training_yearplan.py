@@ -7,7 +7,7 @@ on next year's plan (the demo holds last year's and this year's), so nothing her
 which demo courses, completions or activities there are.
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
@@ -106,11 +106,11 @@ def test_the_activity_is_ticked_off_when_every_required_course_is_valid(cast, co
     # The note says how many, in the installation's language whatever the request's.
     assert str(len(people)) in event.note and IN_PERIOD.isoformat() in event.note
     assert activity.note == event.note
-    # Its reminder is dropped, and a second run ticks nothing more.
+    # Its reminder is dropped, and a second run does not tick it again (it may tick an
+    # earlier year's activity still open, late).
     assert not Reminder.objects.filter(activity=activity, cancelled_at=None).exists()
-    assert (
-        services.record_training(cast.unit("DEMO-FSE1"), today=IN_PERIOD, at=at(IN_PERIOD)) is None
-    )
+    again = services.record_training(cast.unit("DEMO-FSE1"), today=IN_PERIOD, at=at(IN_PERIOD))
+    assert again is None or again.due_on < activity.period_start
     assert activity.events.count() == 1
 
 
@@ -146,72 +146,36 @@ def test_a_unit_with_nobody_required_is_not_ticked_by_an_empty_coverage(cast, co
     assert not activity.is_done
 
 
-def test_full_coverage_outside_the_period_ticks_nothing(cast, course):
+def test_before_the_period_nothing_is_ticked_and_after_it_the_overdue_one_is_late(cast, course):
     activity = training_activity("DEMO-FSE1")
     people = staff(cast.unit("DEMO-FSE1"), IN_PERIOD)
     complete(course, people, date(NEXT - 1, 1, 10))
+    before = date(NEXT - 1, 12, 30)
+    services.record_training(cast.unit("DEMO-FSE1"), today=before, at=at(before))
+    activity.refresh_from_db()
+    assert not activity.is_done
+    # After the period the activity is overdue; once nobody is overdue it is ticked, late.
     after = date(NEXT + 1, 1, 5)
     assert coverage.coverage(cast.unit("DEMO-FSE1"), after).total.share == 1
-    assert services.record_training(cast.unit("DEMO-FSE1"), today=after, at=at(after)) is None
-    assert services.tick_training(after, at=at(after)) == 0
+    ticked = services.record_training(cast.unit("DEMO-FSE1"), today=after, at=at(after))
+    assert ticked is not None and ticked.pk == activity.pk
     activity.refresh_from_db()
-    assert not activity.is_done
-    # Before the period, neither (whatever this year's activities do).
-    before = date(NEXT - 1, 12, 30)
-    services.tick_training(before, at=at(before))
-    activity.refresh_from_db()
-    assert not activity.is_done
+    assert activity.is_done and activity.done_at == at(after) and activity.due_on < after
 
 
-def test_the_signal_after_registering_ticks_off_the_activity_above_the_work_group(cast, course):
-    """Training sends completions_added with the units where the people work; the year plan
-    ticks off the enhet's activity above the work group."""
+def test_a_new_employee_within_their_grace_does_not_hold_the_activity_up(cast, course):
     activity = training_activity("DEMO-FSE1")
-    other = training_activity("DEMO-FSE2")
-    # Everyone in both enheter holds the course: only the units named are looked at.
-    people = staff(cast.unit("DEMO-FSE"), IN_PERIOD)
-    complete(course, people, date(NEXT - 1, 1, 10))
-    assert coverage.coverage(cast.unit("DEMO-FSE2"), IN_PERIOD).total.share == 1
+    people = staff(cast.unit("DEMO-FSE1"), IN_PERIOD)
+    complete(course, people[1:], date(NEXT - 1, 1, 10))
+    Employment.objects.filter(user_id=people[0]).update(start_date=IN_PERIOD - timedelta(days=20))
+    total = coverage.coverage(cast.unit("DEMO-FSE1"), IN_PERIOD).total
+    assert (total.new, total.overdue) == (1, 0)
 
-    completions_added.send(sender=Completion, units=[cast.unit("DEMO-FSE1A")], today=IN_PERIOD)
+    ticked = services.record_training(cast.unit("DEMO-FSE1"), today=IN_PERIOD, at=at(IN_PERIOD))
 
+    assert ticked is not None
     activity.refresh_from_db()
-    assert activity.is_done
-    assert activity.events.get().kind == ActivityEvent.Kind.TRAINING
-    other.refresh_from_db()
-    assert not other.is_done
-
-
-def test_registering_the_last_completions_ticks_off_this_years_activity(cast, course):
-    """Through the training service, as a manager registers: its signal reaches the year plan,
-    which ticks off the unit's activity of this year the same day."""
-    from varna.training.services import register_completions
-
-    today = timezone.localdate()
-    unit = cast.unit("DEMO-FSE1")
-    services.generate_year(unit, today.year)
-    activity = Activity.objects.get(
-        unit=unit,
-        template__title=TRAINING_TITLE,
-        template__municipality=None,
-        due_on__year=today.year,
-    )
-    if activity.is_done:
-        services.reopen_activity(activity, by=cast["enhetschef"], reason="Test från början.")
-    people = staff(unit, today)
-    complete(course, people[1:], date(today.year - 1, 6, 1))
-    assert services.tick_training(today) == 0  # one person still lacks it
-
-    register_completions(
-        course=course,
-        people=User.objects.filter(pk=people[0]),
-        completed_on=today,
-        by=cast["enhetschef"],
-    )
-
-    activity.refresh_from_db()
-    assert activity.is_done and activity.done_by is None
-    assert activity.events.last().kind == ActivityEvent.Kind.TRAINING
+    assert activity.is_done and "nyanställda" in activity.note
 
 
 def test_the_daily_reminder_run_ticks_training(cast, course, monkeypatch):
@@ -261,8 +225,10 @@ def test_marking_a_training_activity_done_by_hand_is_refused_where_training_is_r
     assert refused.value.code == "training"
 
 
-def test_last_years_activity_not_covered_in_time_stays_not_done(cast, course):
-    """The period is over: completions now no longer tick it off, and no note can."""
+def test_last_years_activity_is_ticked_late_by_the_daily_run_once_nobody_is_overdue(
+    cast, course
+):
+    """The period is over and someone was overdue: no note can tick it off, completions can."""
     today = timezone.localdate()
     unit = cast.unit("DEMO-FSE1")
     services.generate_year(unit, today.year - 1)
@@ -274,14 +240,17 @@ def test_last_years_activity_not_covered_in_time_stays_not_done(cast, course):
     )
     if activity.is_done:
         services.reopen_activity(activity, by=cast["enhetschef"], reason="Test från början.")
-    complete(course, staff(unit, today), today)
-    assert services.tick_training(today) >= 0
-    activity.refresh_from_db()
-    assert not activity.is_done
     response = cast.client("enhetschef").get(reverse("yearplan:activity", args=[activity.code]))
     assert response.context["training"] is not None
     assert 'name="step" value="done"' not in response.text
-    assert 'class="notice"' in response.text
+    if response.context["training"].overdue:
+        assert 'class="notice"' in response.text
+    complete(course, staff(unit, today), today)
+    # One activity a run: this year's first (its period holds today), then last year's, late.
+    for _day in range(3):
+        services.tick_training(today)
+    activity.refresh_from_db()
+    assert activity.is_done
 
 
 def test_without_requirements_the_training_activity_is_marked_done_by_hand(cast, course):

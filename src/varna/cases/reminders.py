@@ -11,8 +11,9 @@ measures) is e-mailed at once.
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,6 +27,8 @@ from varna.reporting.models import Notification, Report
 from varna.reporting.tasks import send_notification_email
 
 URGENT = {Reminder.Kind.NOTICE, Reminder.Kind.SAFETY_REQUEST}
+DailyTask = Callable[[date, datetime], dict[int, list[int]] | None]
+_DAILY: list[DailyTask] = []
 BATCH = 500
 # A notice to Arbetsmiljöverket is due the same day: it goes up the tree within hours.
 NOTICE_ESCALATION = timedelta(hours=3)
@@ -277,28 +280,35 @@ def claim_digest_day(now: datetime, worker: str) -> bool:
     return True
 
 
+def on_daily_run(task: DailyTask) -> DailyTask:
+    """Run `task(today, now)` once a day, in the day's first run, before the digest goes out.
+    The apps above register their daily work here when they start (their AppConfig.ready):
+    the year plan generates and ticks off activities, training reminds managers. A task may
+    return notifications per person ({person pk: [notification pks]}) to send in that person's
+    digest, so that nobody gets more than one reminder e-mail a day. A task must be safe to run
+    twice on a day: when the digest run fails, the next run runs the day's tasks again."""
+    if task not in _DAILY:
+        _DAILY.append(task)
+    return task
+
+
 def tick(now: datetime | None = None) -> RunResult:
     """One run of the background worker: the digest once a day, urgent reminders every time.
     If the digest run fails, the day's claim is given back so that the next run sends it.
-    The daily run also generates the year plan's new activities, whose reminders the next
-    runs send, and reminds managers of their staff's training (varna.training.reminders)."""
+    The day's first run also runs the daily tasks of the apps above (`on_daily_run`)."""
     now = now or timezone.now()
     worker = uuid.uuid4().hex
     digest = claim_digest_day(now, worker)
     try:
-        training = {}
+        also: dict[int, list[int]] = defaultdict(list)
         if digest:
-            from varna.training.reminders import remind_managers
-
-            training = remind_managers(timezone.localdate(now))
-        result = run(now, worker=worker, digest=digest, also=training)
+            today = timezone.localdate(now)
+            for task in _DAILY:
+                for person_pk, notification_ids in (task(today, now) or {}).items():
+                    also[person_pk] += notification_ids
+        result = run(now, worker=worker, digest=digest, also=also)
     except Exception:
         if digest:
             DigestRun.objects.filter(day=timezone.localdate(now), worker=worker).delete()
         raise
-    if digest:
-        from varna.yearplan.services import keep_generated, tick_training
-
-        keep_generated(timezone.localdate(now))
-        tick_training(timezone.localdate(now), at=now)
     return result

@@ -37,7 +37,9 @@ def send_digest_email(user_id: int, notification_ids: list[int], attempt: int = 
     items = list(
         Notification.objects.filter(pk__in=notification_ids, recipient_id=user_id)
         .exclude(email_status=Notification.Delivery.SENT)
-        .select_related("report", "activity__template", "activity__unit", "plan_measure__unit")
+        .select_related(
+            "report", "activity__template", "activity__unit", "plan_measure__unit", "unit"
+        )
     )
     if recipient is None or not items:
         return "nothing to send"

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Replace
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import escape
@@ -33,8 +34,11 @@ KIND_HEADINGS: dict[str, Promise] = {
 
 # How much text a search hit shows around the first match (characters, either side).
 SNIPPET_CONTEXT = 90
-# Marks a match in PostgreSQL's headline until the text is escaped: characters no author types.
+# Mark a match in a snippet until the text is escaped: control characters an author does not
+# mean to type, and taken out of the text before the matches are marked (a pasted one would
+# otherwise become a stray <mark>).
 _START, _STOP = "\x02", "\x03"
+_NO_SIGNS = str.maketrans("", "", _START + _STOP)
 
 
 def in_english() -> bool:
@@ -266,7 +270,7 @@ def _search_postgresql(municipality: Unit, query: str) -> list[Hit]:
 
     def marked_in(field: str, config: str) -> SearchHeadline:
         return SearchHeadline(
-            field,
+            Replace(Replace(F(field), Value(_START)), Value(_STOP)),
             search_query,
             config=config,
             start_sel=_START,
@@ -327,6 +331,7 @@ def _search_plain(municipality: Unit, query: str) -> list[Hit]:
 
 def _plain_snippet(text: str, words: list[str]) -> SafeString:
     """Some text around the first match, the matches marked."""
+    text = text.translate(_NO_SIGNS)
     folded = text.casefold()
     first = min((i for i in (folded.find(w) for w in words) if i >= 0), default=0)
     start = max(0, first - SNIPPET_CONTEXT)

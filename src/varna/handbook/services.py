@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -50,6 +50,10 @@ def _check_settings(kind: str, position: int) -> dict[str, str]:
     return errors
 
 
+def _taken() -> str:
+    return _("The handbook already has a section with this address.")
+
+
 @transaction.atomic
 def create_section(
     *,
@@ -74,16 +78,23 @@ def create_section(
     elif slug in RESERVED_SLUGS:
         errors["slug"] = _("This address is used by the handbook itself. Choose another.")
     elif Section.objects.filter(municipality=municipality, slug=slug).exists():
-        errors["slug"] = _("The handbook already has a section with this address.")
+        errors["slug"] = _taken()
     if errors:
         raise ValidationError(errors)
-    section = Section.objects.create(
-        municipality=municipality,
-        slug=slug,
-        kind=kind,
-        position=position,
-        in_introduction=in_introduction,
-    )
+    try:
+        # A savepoint: another editor may create the same address between the check above and
+        # this write, and the caller's transaction must stay usable for the refusal.
+        with transaction.atomic():
+            section = Section.objects.create(
+                municipality=municipality,
+                slug=slug,
+                kind=kind,
+                position=position,
+                in_introduction=in_introduction,
+            )
+    except IntegrityError:
+        # The address is the section's only unique constraint.
+        raise ValidationError({"slug": _taken()}) from None
     set_links(section=section, links=links or {})
     return section
 

@@ -116,8 +116,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     # Administering is not reading: no report content at all.
     Role.ADMIN: _EVERYONE | {Action.VIEW_STAFF, Action.ADMINISTER},
     # The handbook's editors (the municipality's working group against unlawful influence)
-    # write routines for everyone; they read no reports, cases or people.
-    Role.EDITOR: _EVERYONE | {Action.EDIT_HANDBOOK},
+    # write routines for everyone; the role gives nothing else (they read no reports, cases or
+    # people): what an editor does as an employee comes from their employee grant.
+    Role.EDITOR: frozenset({Action.EDIT_HANDBOOK}),
 }
 
 # For each model under access control: the lookup from the model to its unit's path.

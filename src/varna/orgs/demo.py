@@ -303,7 +303,10 @@ PEOPLE: list[tuple[str, str, str, str, str, list[tuple[str, str, str]]]] = [
         "Nyström",
         "DEMO-KLF",
         "utvecklingsledare",
-        [(Role.EDITOR, "DEMO", "redaktör för metodhandboken")],
+        [
+            (Role.EDITOR, "DEMO", "redaktör för metodhandboken"),
+            (Role.EMPLOYEE, "DEMO-KLF", "utvecklingsledare"),
+        ],
     ),
     (
         "utredare",

@@ -7,4 +7,10 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training")
 
     def ready(self) -> None:
-        from varna.training import access  # noqa: F401  (registers the models with the access layer)
+        from varna.cases.reminders import on_daily_run
+        from varna.training import (
+            access,  # noqa: F401  (registers the models with the access layer)
+            reminders,
+        )
+
+        on_daily_run(reminders.daily_run)

@@ -129,6 +129,22 @@ def standings(
     if not requirements:
         return []
     people = {user_id for user_id, *_ in employments}
+    # A new employee's months of grace run from their first day in the municipality, not from
+    # each new employment: a move to another unit does not start the time again. Unknown when
+    # any of their employments there has no start date.
+    first_day: dict[tuple[int, str], date | None] = {}
+    unknown: set[tuple[int, str]] = set()
+    for user_id, path, start in Employment.objects.filter(user__in=people).values_list(
+        "user_id", "unit__path", "start_date"
+    ):
+        key = (user_id, path[: tree.SEGMENT])
+        if start is None:
+            unknown.add(key)
+        else:
+            earlier = first_day.get(key)
+            first_day[key] = start if earlier is None else min(earlier, start)
+    for key in unknown:
+        first_day[key] = None
     grants: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for user_id, role, path in RoleGrant.objects.filter(user__in=people).values_list(
         "user_id", "role", "unit__path"
@@ -164,7 +180,7 @@ def standings(
                     unit_id=unit_id,
                     requirement=requirement,
                     course=course,
-                    started=started,
+                    started=first_day.get((user_id, path[: tree.SEGMENT]), started),
                     last_completed=latest.get((user_id, course.pk)),
                     today=today,
                 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from varna.audit.models import SecurityEvent
@@ -123,8 +123,11 @@ def import_completions(
     result.existing = len(wanted) - len(new)
     result.created = len(new)
     people: set[int] = set()
+    # _insert writes with the driver's own COPY on PostgreSQL, past Django's cursor wrapper, so
+    # a refused row raises psycopg's error; the wrapper turns it into Django's IntegrityError.
+    driver_errors = connections[router.db_for_write(Completion)].wrap_database_errors
     try:
-        with transaction.atomic():
+        with driver_errors, transaction.atomic():
             batch: list[tuple[int, int, str, str]] = []
             for key in _progress(new, show=progress, desc="Importerar kurser", total=len(new)):
                 person, course, day = _unkey(key)

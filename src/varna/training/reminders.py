@@ -17,7 +17,7 @@ reminded again as long as anyone still needs attention.
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -163,3 +163,21 @@ def mark_read(*, user: User, unit: Unit) -> int:
         topic=Notification.Topic.TRAINING,
         read_at=None,
     ).update(read_at=timezone.now())
+
+
+def daily_run(today: date, now: datetime) -> dict[int, list[int]]:
+    """Training's part of the reminder worker's daily run (registered in apps.ready): today's
+    reminders, with any made earlier today whose digest never went out (a failed run is run
+    again, and `remind_managers` makes no second reminder on a day), for the day's digest."""
+    made = remind_managers(today)
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    waiting = Notification.objects.filter(
+        topic=Notification.Topic.TRAINING,
+        in_digest=True,
+        email_status=Notification.Delivery.PENDING,
+        created_at__gte=start,
+    ).values_list("recipient_id", "pk")
+    for recipient, pk in waiting:
+        if pk not in made.setdefault(recipient, []):
+            made[recipient].append(pk)
+    return made

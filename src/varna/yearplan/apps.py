@@ -7,6 +7,7 @@ class YearplanConfig(AppConfig):
     verbose_name = _("SAM year plan")
 
     def ready(self) -> None:
+        from varna.cases.reminders import on_daily_run
         from varna.training.signals import completions_added
         from varna.yearplan import (
             access,  # noqa: F401  (registers the models with the access layer)
@@ -18,3 +19,4 @@ class YearplanConfig(AppConfig):
         completions_added.connect(
             services.on_completions_added, dispatch_uid="yearplan.completions_added"
         )
+        on_daily_run(services.daily_run)

@@ -297,8 +297,8 @@ def by_training_message() -> str:
     """Why a training activity is not marked done by hand (the service and the page say it)."""
     return _(
         "This activity is ticked off by the unit's completed training, not by hand: it is "
-        "marked done on the day every course required of the unit's staff is valid. Register "
-        "the completed courses instead."
+        "marked done on the day nobody on the unit's staff is overdue with a required course. "
+        "Register the completed courses instead."
     )
 
 
@@ -322,39 +322,55 @@ def training_tally(activity: Activity, today: date) -> coverage.Tally | None:
 
 
 def _open_training(today: date) -> QuerySet[Activity]:
-    """The open yearly training activities whose period holds `today`."""
+    """The open yearly training activities whose period holds `today` or is over (those are
+    overdue: they are ticked off late when the training is in place)."""
     return Activity.objects.filter(
         kind=Kind.TRAINING,
         employment=None,
         template__recurrence=Recurrence.YEARLY,
         status=Activity.Status.OPEN,
         period_start__lte=today,
-        period_end__gte=today,
     )
 
 
 def _training_note(total: coverage.Tally, today: date) -> str:
     # Stored as data, so in the installation's language whoever's request set it off.
+    figures = {"valid": total.covered, "staff": total.staff, "day": today.isoformat()}
     with translation.override(settings.LANGUAGE_CODE):
-        return _(
-            "%(valid)s of %(staff)s courses required of the unit's staff are valid on %(day)s."
-        ) % {"valid": total.covered, "staff": total.staff, "day": today.isoformat()}
+        if total.new:
+            return (
+                _(
+                    "%(valid)s of %(staff)s courses required of the unit's staff are valid on "
+                    "%(day)s; the others are new employees' still within their time to take them."
+                )
+                % figures
+            )
+        return (
+            _("%(valid)s of %(staff)s courses required of the unit's staff are valid on %(day)s.")
+            % figures
+        )
 
 
 @transaction.atomic
 def record_training(unit: Unit, *, today: date, at: datetime) -> Activity | None:
-    """Tick off the unit's open yearly training activity whose period holds `today` if, today,
-    every course required of the unit's staff (its whole subtree) is valid and something is
-    required; the note says how many. None if there is no such activity or the training is
-    not all valid. By nobody: the system did it, on the completions' evidence."""
-    found = _open_training(today).filter(unit=unit).order_by("due_on", "pk").first()
+    """Tick off the unit's open yearly training activity (the one whose period holds `today`,
+    else the earliest overdue one) if, today, nobody on the unit's staff (its whole subtree) is
+    overdue with a required course and something is required: every course is valid, or is
+    a new employee's still within their months to take it. The note says how many. None if
+    there is no such activity or someone is overdue. By nobody: the system did it, on the
+    completions' evidence."""
+    open_ones = _open_training(today).filter(unit=unit)
+    found = (
+        open_ones.filter(period_end__gte=today).order_by("due_on", "pk").first()
+        or open_ones.order_by("due_on", "pk").first()
+    )
     if found is None:
         return None
     activity = _locked(found)
     if activity.is_done:  # ticked off meanwhile by another run
         return None
     total = coverage.coverage(unit, today).total
-    if not total.staff or total.covered < total.staff:
+    if not total.staff or total.overdue:
         return None
     _mark_done(
         activity,
@@ -392,6 +408,13 @@ def tick_training(today: date, *, at: datetime | None = None) -> int:
     employee's grace ends) and people come and go, so a unit may reach full coverage on a
     day nobody registers anything."""
     return _record_for(Unit.objects.all(), today, at)
+
+
+def daily_run(today: date, now: datetime) -> None:
+    """The year plan's part of the reminder worker's daily run (registered in apps.ready):
+    this year's plan, and the training activities that completions have ticked off."""
+    keep_generated(today)
+    tick_training(today, at=now)
 
 
 def training_changed(units: Iterable[Unit], today: date, *, at: datetime | None = None) -> int:

@@ -1,8 +1,9 @@
-"""Template tags for pages of other apps that point into the handbook."""
+"""Template tags for the handbook's own pages and for pages of other apps that point into it."""
 
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
 from varna.handbook import selectors
 from varna.handbook.selectors import Entry
@@ -22,3 +23,12 @@ def routines_for_risk(context: Any, unit: Unit, situation: str) -> list[Entry]:
     if key not in cache:
         cache[key] = selectors.routines_by_risk_situation(unit.municipality())
     return list(cache[key].get(situation, []))
+
+
+@register.filter
+def headings_from(html: str, top: int) -> SafeString:
+    """A version's `html` or `html_en` with the author's highest heading made an <h`top`>, so
+    that the page keeps its title as the one h1. Only for those two fields: they were
+    rendered from Markdown and sanitised when the version was saved (varna.handbook.markdown).
+    """
+    return mark_safe(selectors.with_headings_from(str(html), int(top)))  # noqa: S308

@@ -20,8 +20,9 @@ NEW_DESCRIPTION = (
     "grundkursen om hot och våld och repetitionsutbildningen om bemötande och enhetens "
     "säkerhetsrutiner (på en APT, en utbildningsdag eller på lärplattformen). Registrera "
     "genomförda kurser under Utbildning i Värna eller importera dem från lärplattformen. "
-    "Aktiviteten bockas av automatiskt den dag alla kurser som krävs av enhetens "
-    "medarbetare är giltiga; den går inte att bocka av för hand. Krävs ingen kurs av "
+    "Aktiviteten bockas av automatiskt den dag ingen av enhetens medarbetare är sen "
+    "med en kurs som krävs (nyanställda som ännu har tid på sig håller inte upp den); "
+    "den går inte att bocka av för hand. Krävs ingen kurs av "
     "enhetens medarbetare bockar du av som vanligt, med en anteckning om vad som gjordes."
 )
 

@@ -982,12 +982,12 @@ def test_an_editor_publishes_a_routine_and_an_employee_sees_it_on_the_receipt(pa
     page.goto(f"{site}/handbok/DEMO/hot-telefon-brev-natet/")
     page.get_by_role("link", name="Redigera").first.click()
     assert_accessible(page)
-    text = page.get_by_label("Text", exact=True)
+    text = page.locator("textarea[name='body']")
     text.fill(
         text.input_value() + "\n\n## Nytt från december\n\nRing säkerhetsenheten på 0100-55 55 55 "
         "samma dag som du fått ett hot per telefon.\n"
     )
-    page.get_by_label("Vad som ändrats").fill("Nytt nummer till säkerhetsenheten")
+    page.get_by_role("textbox", name="Vad som ändrats").fill("Nytt nummer till säkerhetsenheten")
     page.get_by_role("button", name="Spara och publicera").click()
     page.wait_for_url(f"{site}/handbok/DEMO/hot-telefon-brev-natet/")
     assert page.get_by_text("samma dag som du fått ett hot per telefon").is_visible()
@@ -995,7 +995,9 @@ def test_an_editor_publishes_a_routine_and_an_employee_sees_it_on_the_receipt(pa
     # The history and what changed, as a reader without colour would see them.
     page.get_by_role("link", name="Historik").first.click()
     assert_accessible(page)
-    page.get_by_role("link", name="Nytt nummer till säkerhetsenheten").first.click()
+    page.get_by_role("row", name="Nytt nummer till säkerhetsenheten").get_by_role(
+        "link"
+    ).first.click()
     assert page.locator("ins").filter(has_text="0100-55 55 55").count() >= 1
     assert_accessible(page)
 

@@ -244,6 +244,30 @@ def test_a_new_section_needs_a_free_plain_address(cast, slug, message):
     assert Section.objects.count() == count
 
 
+def test_an_address_taken_by_another_editor_in_between_is_refused_not_an_error(cast, monkeypatch):
+    """Two editors create a section with the same address at once: the check finds it free for
+    both, and the second one to write is told the address is taken."""
+    demo = cast.unit("DEMO")
+    real_filter = Section.objects.filter
+
+    def free_then_taken(*args, **kwargs):
+        # The check runs before the other editor's section is saved, which it is right after.
+        monkeypatch.setattr(Section.objects, "filter", real_filter)
+        Section.objects.create(municipality=demo, slug="samtidig", kind=Section.Kind.ROUTINE)
+        return real_filter(*args, **kwargs).none()
+
+    monkeypatch.setattr(Section.objects, "filter", free_then_taken)
+    response = english(cast, "redaktor").post(
+        reverse("handbook:new", args=["DEMO"]),
+        {"slug": "samtidig", "title": "Något", "body": "Text.", "kind": "routine", "position": "1"},
+    )
+
+    assert response.status_code == 200
+    assert "already has a section with this address" in response.content.decode()
+    assert response.context["form"].errors["slug"]
+    assert not SectionVersion.objects.filter(section__slug="samtidig").exists()
+
+
 # Bad input -------------------------------------------------------------------------------------
 
 

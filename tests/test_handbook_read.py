@@ -211,6 +211,23 @@ def test_search_needs_every_word(cast, searchable):
     assert "sok-titel" not in found
 
 
+def test_the_match_signs_in_an_authors_text_do_not_become_marks(cast):
+    # The snippet marks matches with \x02 and \x03 until it is escaped; pasted into a text,
+    # they must not open or close a <mark> of their own.
+    publish(
+        cast.unit("DEMO"),
+        "styrtecken",
+        "Inför besöket",
+        "Larmet\x03 sitter vid \x02entrén. Hembesök görs alltid två och två.",
+    )
+    response, found = hits(cast, "hembesök")
+    assert "styrtecken" in found
+    [hit] = [hit for hit in response.context["hits"] if hit.section.slug == "styrtecken"]
+    assert hit.snippet.count("<mark>") == hit.snippet.count("</mark>") == 1
+    assert "\x02" not in hit.snippet and "\x03" not in hit.snippet
+    assert "Larmet sitter vid entrén." in hit.snippet
+
+
 def test_an_empty_or_invisible_search_shows_the_form_only(cast, searchable):
     response = cast.client("medarbetare").get(url("search", "DEMO"), {"q": "\u200b "})
     assert response.status_code == 200 and response.context["hits"] is None
@@ -253,6 +270,40 @@ def test_the_printout_of_the_whole_handbook_and_of_a_section(cast):
     assert 'class="site-header"' not in whole.text  # no navigation on paper
     one = client.get(url("print", "DEMO", "att-skriva-ut"))
     assert one.status_code == 200 and "Gör så här." in one.text
+
+
+def test_an_authors_top_heading_never_makes_a_second_h1(cast):
+    """Authors start a text with "# Rubrik"; every page that shows the text keeps its own
+    title as the one h1 and the author's headings below it."""
+    body = "# Rubrik\n\nGör så här.\n\n## Underrubrik\n\nOch så här.\n"
+    section = publish(
+        cast.unit("DEMO"),
+        "rubrik-forst",
+        "Rutin med rubrik",
+        body,
+        title_en="Routine with a heading",
+        body_en="# Heading\n\nDo this.\n",
+    )
+    later = SectionVersion.objects.create(
+        section=section, title="Rutin med rubrik", body=body, html=markdown.render(body)
+    )
+    client = cast.client("redaktor")
+    pages = {
+        "section": (url("section", "DEMO", "rubrik-forst"), "<h2>Rubrik</h2>"),
+        "version": (url("version", "DEMO", "rubrik-forst", section.current_id), "<h3>Rubrik</h3>"),
+        # A saved draft is read through on its version page before it is published.
+        "draft": (url("version", "DEMO", "rubrik-forst", later.pk), "<h3>Rubrik</h3>"),
+        "print": (url("print", "DEMO", "rubrik-forst"), "<h2>Rubrik</h2>"),
+        "print_all": (url("print_all", "DEMO"), "<h3>Rubrik</h3>"),
+    }
+    for name, (address, heading) in pages.items():
+        page = client.get(address)
+        assert page.status_code == 200, name
+        assert page.text.count("<h1") == 1, name
+        assert heading in page.text, name
+    # The English text on the version page sits under the English title, an h3.
+    version = client.get(pages["version"][0]).text
+    assert "<h4>Heading</h4>" in version and "<h1>Heading</h1>" not in version
 
 
 def test_the_pdfs_of_the_whole_handbook_and_of_a_section(cast):

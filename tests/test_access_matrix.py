@@ -43,7 +43,7 @@ PLACES = {
     "skyddsombud": ("DEMO-ALF", "DEMO-VOF"),
     "hr": ("DEMO-ALF", "DEMO-VOF"),
     "sakerhet": ("DEMO", "GRANN"),
-    "redaktor": ("DEMO-KLF", "GRANN"),
+    "redaktor": ("DEMO-FSE2A", "GRANN"),
     "utredare": ("DEMO-ALF", "DEMO-IFO"),
     "analytiker": ("DEMO", "GRANN"),
     "revisor": ("DEMO", "GRANN"),

@@ -301,11 +301,11 @@ PEOPLE: list[tuple[str, str, str, str, str, list[tuple[str, str, str]]]] = [
         "redaktor",
         "Vera",
         "Nyström",
-        "DEMO-KLF",
-        "utvecklingsledare",
+        "DEMO-FSE2A",
+        "socialsekreterare",
         [
             (Role.EDITOR, "DEMO", "redaktör för metodhandboken"),
-            (Role.EMPLOYEE, "DEMO-KLF", "utvecklingsledare"),
+            (Role.EMPLOYEE, "DEMO-FSE2A", "socialsekreterare"),
         ],
     ),
     (
@@ -384,7 +384,7 @@ LOGINS = [
     DemoLogin("skyddsombud", "skyddsombud", "Arbetslivsförvaltningen"),
     DemoLogin("hr", "HR", "Arbetslivsförvaltningen and IFO-förvaltningen"),
     DemoLogin("sakerhet", "säkerhetssamordnare", "Demo kommun"),
-    DemoLogin("redaktor", "redaktör", "Demo kommun's method handbook"),
+    DemoLogin("redaktor", "redaktör", "socialsekreterare, Grupp 2A; writes Demo kommun's handbook"),
     DemoLogin("utredare", "utredare", "Arbetslivsförvaltningen"),
     DemoLogin("analytiker", "analytiker", "Demo kommun"),
     DemoLogin("revisor", "revisor", "Demo kommun"),

@@ -157,8 +157,14 @@ def test_before_the_period_nothing_is_ticked_and_after_it_the_overdue_one_is_lat
     # After the period the activity is overdue; once nobody is overdue it is ticked, late.
     after = date(NEXT + 1, 1, 5)
     assert coverage.coverage(cast.unit("DEMO-FSE1"), after).total.share == 1
-    ticked = services.record_training(cast.unit("DEMO-FSE1"), today=after, at=at(after))
-    assert ticked is not None and ticked.pk == activity.pk
+    # One a run, the earliest overdue first (the demo's earlier years may still be open).
+    ticked = []
+    for _run in range(5):
+        done = services.record_training(cast.unit("DEMO-FSE1"), today=after, at=at(after))
+        if done is None:
+            break
+        ticked.append(done.due_on)
+    assert ticked == sorted(ticked) and activity.due_on in ticked
     activity.refresh_from_db()
     assert activity.is_done and activity.done_at == at(after) and activity.due_on < after
 

@@ -659,3 +659,91 @@ def test_a_move_to_another_unit_does_not_start_a_new_employees_grace_again(cast)
     [standing] = coverage.of_person(person.pk, today)
 
     assert standing.status == Status.OVERDUE
+
+
+# --- read once, counted once -----------------------------------------------------------------
+
+
+def test_the_unit_page_reads_its_subtrees_standings_once(cast, alf_training, monkeypatch):
+    """The coverage of the unit, of each unit below it and the people due all come from one
+    read of the subtree's standings, and still equal a recount."""
+    calls = []
+    real = coverage.standings
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(coverage, "standings", counted)
+    response = cast.client("forvaltningschef").get(reverse("training:unit", args=["DEMO-ALF"]))
+    assert response.status_code == 200
+    assert len(calls) == 1
+    training = response.context["training"]
+    assert page_figures(training) == recount(cast.unit("DEMO-ALF"))
+    assert training.overdue and training.children
+
+
+def test_the_people_counted_are_each_counted_once(town):
+    """Coverage says how many people its pairs of person and requirement are about: a manager
+    held to two requirements and someone employed in two units are one person each."""
+    chef = person("chef", town["one"], started=date(2020, 1, 1), role=Role.MANAGER)
+    both = person("bada", town["one"], started=date(2020, 1, 1))
+    org_services.employ(user=both, unit=town["two"], start_date=date(2021, 1, 1))
+    complete(chef, town["basic"], ago(years=1))
+    whole = coverage.coverage(town["admin"], today())
+    assert (whole.people, whole.total.staff, whole.total.covered) == (2, 3, 1)
+    below = {
+        found.unit.code: found for found in coverage.coverage_of_children(town["admin"], today())
+    }
+    assert (below["TRN-E1"].people, below["TRN-E1"].total.staff) == (2, 3)
+    assert (below["TRN-E2"].people, below["TRN-E2"].total.staff) == (1, 1)
+    assert coverage.coverage(town["group"], today()).people == 0
+
+
+def test_the_coverage_version_changes_with_every_row_coverage_reads(town):
+    """What the follow-up keys its kept coverage by: any change in the municipality's units,
+    staff, roles, courses, requirements or completions changes it; another municipality's
+    does not."""
+    from varna.training.selectors import coverage_version
+
+    def version() -> tuple[object, ...]:
+        return coverage_version([town["one"].path])
+
+    seen = [version()]
+
+    def changed() -> None:
+        now = version()
+        assert now != seen[-1], len(seen)
+        seen.append(now)
+
+    assert version() == seen[0]  # nothing changed, nothing differs
+    someone = person("ny", town["one"], started=date(2020, 1, 1))
+    changed()
+    done = Completion.objects.create(
+        person=someone, course=town["basic"], completed_on=ago(days=3), source="manager"
+    )
+    changed()
+    done.delete()  # taken back: the rows are those of before, and so is the version
+    assert version() == seen[-2]
+    seen.append(version())
+    employment = Employment.objects.get(user=someone)
+    employment.end_date = ago(days=1)
+    employment.save()
+    changed()
+    org_services.grant_role(user=someone, unit=town["two"], role=Role.MANAGER)
+    changed()
+    org_services.move_unit(unit=town["group"], new_parent=town["two"])  # paths only
+    changed()
+    town["everyone"].within_months = 6
+    town["everyone"].save()
+    changed()
+    town["forever"].is_active = False
+    town["forever"].save()
+    changed()
+    # Another municipality's course and completion are no part of it.
+    elsewhere = org_services.create_unit(code="ANN", name="Annan kommun", kind="kommun")
+    other = make_course(elsewhere, "annan")
+    Completion.objects.create(
+        person=someone, course=other, completed_on=ago(days=3), source="manager"
+    )
+    assert version() == seen[-1]

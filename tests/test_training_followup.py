@@ -13,13 +13,17 @@ import io
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from varna.orgs import services as org_services
 from varna.orgs import tree
-from varna.orgs.models import Employment, Unit
+from varna.orgs.models import Employment, Unit, User
 from varna.stats import selectors
+from varna.stats.figures import Cell
 from varna.training import coverage
 from varna.training.models import Completion, Course, Requirement
 
@@ -206,3 +210,130 @@ def test_the_table_downloads_with_the_figures_the_page_shows(cast, course):
     Requirement.objects.filter(course=course).delete()
     missing = client.get(reverse("stats:export", args=["training", "csv"]), {"unit": "DEMO-ALF"})
     assert missing.status_code == 404
+
+
+# --- small numbers: a share of one or two people is not shown to those who may not see them --
+
+
+@pytest.fixture
+def few(cast, course) -> Unit:
+    """Ett litet team under Arbetslivsförvaltningen: one person fewer than the small-number
+    limit, each held to the course twice (all staff, and staff of an enhet), so that the pairs
+    counted reach the limit while the people do not; one of them holds the course."""
+    unit = org_services.create_unit(
+        code="DEMO-LITEN", name="Litet team", kind="enhet", parent=cast.unit("DEMO-ALF")
+    )
+    Requirement.objects.create(course=course, unit_kind="enhet", within_months=3)
+    for number in range(settings.VARNA_SMALL_NUMBER_K - 1):
+        someone = User.objects.create_user(f"liten{number}", last_name=f"Litensson{number}")
+        org_services.employ(user=someone, unit=unit, start_date=date(2020, 1, 1))
+        if number == 0:
+            Completion.objects.create(
+                person=someone, course=course, completed_on=date(2026, 1, 15), source="import"
+            )
+    return unit
+
+
+def row_of(table, code: str):
+    return next(row for row in table.rows if row.code == code)
+
+
+def test_a_share_of_too_few_people_is_a_dash_to_those_who_may_not_see_their_training(cast, few):
+    found = coverage.coverage(few, timezone.localdate())
+    small = settings.VARNA_SMALL_NUMBER_K
+    # The pairs counted reach the limit; the people, who are what a share tells about, do not.
+    assert found.people == small - 1 and found.total.staff >= small
+
+    # The manager of the förvaltning follows its training up: the share as it is.
+    manager = dashboard(cast.client("forvaltningschef"), "DEMO-ALF").context["training"]
+    exact = round(found.total.share * 100)
+    assert row_of(manager, "DEMO-LITEN").cells[1].value == exact
+    assert gettext("too few to show") not in str(row_of(manager, "DEMO-LITEN").cells[1])
+
+    # The analyst follows up the figures, not who has which course: a dash, with words for a
+    # screen reader, and a note that says why.
+    response = dashboard(cast.client("analytiker"), "DEMO-ALF")
+    table = response.context["training"]
+    cell = row_of(table, "DEMO-LITEN").cells[1]
+    assert (cell.text, cell.value) == ("–", None)
+    assert cell.hidden == gettext("too few to show")
+    page = response.text
+    assert (
+        f'<span aria-hidden="true">–</span><span class="visually-hidden">{cell.hidden}</span>'
+        in page
+    )
+    assert str(small) in table.note and table.note in page.replace("&#x27;", "'")
+    # Larger units keep their shares.
+    assert row_of(table, "DEMO-AME").cells[1].value == 100
+    # The download shows what the page shows.
+    export = cast.client("analytiker").get(
+        reverse("stats:export", args=["training", "csv"]), {"unit": "DEMO-ALF"}
+    )
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert next(row for row in rows if row[0] == "Litet team")[2] == "–"
+    assert str(exact) not in next(row for row in rows if row[0] == "Litet team")[1:]
+
+    # One more person makes enough people to show the share to everyone.
+    third = User.objects.create_user("liten-tre", last_name="Litensson")
+    org_services.employ(user=third, unit=few, start_date=date(2020, 1, 1))
+    table = dashboard(cast.client("analytiker"), "DEMO-ALF").context["training"]
+    shown = coverage.coverage(few, timezone.localdate())
+    assert shown.people == small
+    assert row_of(table, "DEMO-LITEN").cells[1].value == round(shown.total.share * 100)
+    assert not getattr(row_of(table, "DEMO-LITEN").cells[1], "hidden", "")
+
+
+def test_a_withheld_share_raises_no_flag(cast, few):
+    """A flag on a unit whose share is withheld would tell that the share is low."""
+    board = dashboard(cast.client("analytiker"), "DEMO-ALF").context["board"]
+    row = row_of(board.tables["units"], "DEMO-LITEN")
+    # Far more events per employee than the whole: flagged if its share were read.
+    row.cells[0], row.cells[3] = Cell("50", 50), Cell("2", 2)
+    today = timezone.localdate()
+    with override_settings(VARNA_TRAINING_COVERAGE_TARGET=101):
+        hidden = selectors.training_table(board, today, reader=cast["analytiker"])
+        seen = selectors.training_table(board, today, reader=cast["forvaltningschef"])
+    assert row_of(hidden, "DEMO-LITEN").cells[2].text == ""
+    assert row_of(seen, "DEMO-LITEN").cells[2].text != ""
+    # Without a reader nothing small is shown.
+    assert selectors.training_table(board, today).rows == hidden.rows
+
+
+# --- kept for the day, and changed at once --------------------------------------------------
+
+
+def test_the_coverage_is_kept_between_pages_and_a_change_shows_at_once(cast, course, monkeypatch):
+    calls = []
+    real = coverage.standings
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(coverage, "standings", counted)
+    manager = cast.client("forvaltningschef")
+    first = dashboard(manager, "DEMO-ALF").context["training"]
+    assert len(calls) == 1 and row_of(first, "DEMO-FSE").cells[1].value == 0
+    # The same units again, by the same reader or another: nothing worked out anew.
+    dashboard(manager, "DEMO-ALF")
+    dashboard(cast.client("analytiker"), "DEMO-ALF")
+    assert len(calls) == 1
+
+    # A course registered in Försörjningsenheten shows on the next page.
+    someone = (
+        Employment.objects.filter(tree.subtree_q(cast.unit("DEMO-FSE").path, "unit__path"))
+        .order_by("pk")
+        .first()
+        .user
+    )
+    added = Completion.objects.create(
+        person=someone, course=course, completed_on=date(2026, 2, 1), source="manager"
+    )
+    after = dashboard(manager, "DEMO-ALF").context["training"]
+    assert len(calls) == 2
+    assert row_of(after, "DEMO-FSE").cells[1].value == round(share_of("DEMO-FSE") * 100) > 0
+    # Taken back: the rows are those of the first page again, and so is what it showed.
+    added.delete()
+    again = dashboard(manager, "DEMO-ALF").context["training"]
+    assert row_of(again, "DEMO-FSE").cells[1].value == 0
+    assert [row.cells for row in again.rows] == [row.cells for row in first.rows]

@@ -184,6 +184,57 @@ def test_a_new_employee_within_their_grace_does_not_hold_the_activity_up(cast, c
     assert activity.is_done and "nyanställda" in activity.note
 
 
+def test_the_signal_after_registering_ticks_off_the_activity_above_the_work_group(cast, course):
+    """Training sends completions_added with the units where the people work; the year plan
+    ticks off the enhet's activity above the work group."""
+    activity = training_activity("DEMO-FSE1")
+    other = training_activity("DEMO-FSE2")
+    # Everyone in both enheter holds the course: only the units named are looked at.
+    people = staff(cast.unit("DEMO-FSE"), IN_PERIOD)
+    complete(course, people, date(NEXT - 1, 1, 10))
+    assert coverage.coverage(cast.unit("DEMO-FSE2"), IN_PERIOD).total.share == 1
+
+    completions_added.send(sender=Completion, units=[cast.unit("DEMO-FSE1A")], today=IN_PERIOD)
+
+    activity.refresh_from_db()
+    assert activity.is_done
+    assert activity.events.get().kind == ActivityEvent.Kind.TRAINING
+    other.refresh_from_db()
+    assert not other.is_done
+
+
+def test_registering_the_last_completions_ticks_off_this_years_activity(cast, course):
+    """Through the training service, as a manager registers: its signal reaches the year plan,
+    which ticks off the unit's activity of this year the same day."""
+    from varna.training.services import register_completions
+
+    today = timezone.localdate()
+    unit = cast.unit("DEMO-FSE1")
+    services.generate_year(unit, today.year)
+    activity = Activity.objects.get(
+        unit=unit,
+        template__title=TRAINING_TITLE,
+        template__municipality=None,
+        due_on__year=today.year,
+    )
+    if activity.is_done:
+        services.reopen_activity(activity, by=cast["enhetschef"], reason="Test från början.")
+    people = staff(unit, today)
+    complete(course, people[1:], date(today.year - 1, 6, 1))
+    assert services.tick_training(today) == 0  # one person still lacks it
+
+    register_completions(
+        course=course,
+        people=User.objects.filter(pk=people[0]),
+        completed_on=today,
+        by=cast["enhetschef"],
+    )
+
+    activity.refresh_from_db()
+    assert activity.is_done and activity.done_by is None
+    assert activity.events.last().kind == ActivityEvent.Kind.TRAINING
+
+
 def test_the_daily_reminder_run_ticks_training(cast, course, monkeypatch):
     """The worker's daily run calls tick_training with its day."""
     Reminder.objects.filter(claimed_at=None, cancelled_at=None).update(cancelled_at=timezone.now())
@@ -231,9 +282,7 @@ def test_marking_a_training_activity_done_by_hand_is_refused_where_training_is_r
     assert refused.value.code == "training"
 
 
-def test_last_years_activity_is_ticked_late_by_the_daily_run_once_nobody_is_overdue(
-    cast, course
-):
+def test_last_years_activity_is_ticked_late_by_the_daily_run_once_nobody_is_overdue(cast, course):
     """The period is over and someone was overdue: no note can tick it off, completions can."""
     today = timezone.localdate()
     unit = cast.unit("DEMO-FSE1")

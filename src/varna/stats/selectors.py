@@ -11,14 +11,16 @@ figures summed per subtree: the country's ~600,000 base rows of two years are ~4
 It has no situation in its key, so a page narrowed to some situations reads the base rollup.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +30,9 @@ from django.utils.translation import gettext as _
 from varna.cases.models import PoliceDecision
 from varna.core import perturbation
 from varna.core.perturbation import Figure, Tally
+from varna.orgs import access as org_access
 from varna.orgs import tree
-from varna.orgs.access import AnyUser
+from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Unit
 from varna.reporting.taxonomy import (
     SUBFORMS,
@@ -58,6 +61,7 @@ from varna.stats.figures import (
 from varna.stats.models import FoldState, PendingFold
 from varna.stats.sums import Sums, read
 from varna.training import coverage
+from varna.training import selectors as training_selectors
 
 HOT_SPOTS = 5
 
@@ -495,8 +499,40 @@ def _hot_spots(
 
 # Where to aim the next course -------------------------------------------------------------
 
+# How long the coverage of the units listed is kept: it is keyed by the day and by
+# varna.training.selectors.coverage_version, so a change shows at once; this only bounds it.
+AIM_KEPT_SECONDS = 24 * 60 * 60
 
-def _coverage_of_tops(tops: list[Unit], today: date) -> dict[str, coverage.Tally]:
+
+@dataclass(frozen=True)
+class Covered:
+    """The training required of one listed unit's staff: how many people, how many (person,
+    requirement) pairs and how many of those are valid. What the table keeps for the day."""
+
+    path: str
+    people: int
+    required: int
+    valid: int
+
+    @property
+    def share(self) -> float | None:
+        return self.valid / self.required if self.required else None
+
+
+@dataclass(frozen=True)
+class ShareCell(Cell):
+    """A share of valid training; where it is not shown, a dash and, for a screen reader,
+    why (`hidden`)."""
+
+    hidden: str = ""
+
+
+def _covered(found: coverage.UnitCoverage) -> Covered:
+    total = found.total
+    return Covered(found.unit.path, found.people, total.staff, total.covered)
+
+
+def _coverage_of_tops(tops: list[Unit], today: date) -> dict[str, Covered]:
     """The training coverage of each top's subtree (a page over several tops), read in one
     pass over them all as varna.training.coverage.coverage_of_children reads one unit's."""
     paths = {unit.path for unit in tops}
@@ -509,40 +545,85 @@ def _coverage_of_tops(tops: list[Unit], today: date) -> dict[str, coverage.Tally
     for standing in coverage.standings(units, today):
         top = next(p for p in tree.ancestor_paths(path_of[standing.unit_id]) if p in paths)
         grouped[top].append(standing)
-    found: dict[str, coverage.Tally] = {}
-    for top, items in grouped.items():
-        total = found[top] = coverage.Tally()
-        for standing in coverage.per_person(items):
-            total.add(standing, today)
-    return {unit.code: found.get(unit.path, coverage.Tally()) for unit in tops}
+    return {
+        unit.code: _covered(coverage.summary(unit, grouped.get(unit.path, ()), today))
+        for unit in tops
+    }
 
 
-def training_table(board: Dashboard, today: date) -> Table | None:
+def _coverage_listed(board: Dashboard, today: date) -> dict[str, Covered]:
+    """The coverage of each unit the page lists (the units below the chosen one, or the tops
+    of a page over several), by code, in one pass over their staff."""
+    if board.chosen.unit is None:
+        return _coverage_of_tops(board.scope, today)
+    return {
+        found.unit.code: _covered(found)
+        for found in coverage.coverage_of_children(board.chosen.unit, today)
+    }
+
+
+def _coverage_kept(board: Dashboard, today: date) -> dict[str, Covered]:
+    """`_coverage_listed`, kept for the day in the cache for every reader of the same units:
+    a municipality of 20,000 staff takes about half a second to work out, its key a few
+    aggregates (bench/training.py). Readers differ only in what they are shown of it."""
+    chosen = board.chosen.unit
+    listed = (
+        ("below", chosen.path)
+        if chosen is not None
+        else ("tops", *sorted(u.path for u in board.scope))
+    )
+    version = training_selectors.coverage_version(listed[1:])
+    digest = hashlib.sha256(repr((today.isoformat(), listed, version)).encode()).hexdigest()
+    key = f"varna:stats:aim:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = _coverage_listed(board, today)
+        cache.set(key, found, AIM_KEPT_SECONDS)
+    return found
+
+
+def training_table(
+    board: Dashboard, today: date, *, reader: AnyUser | None = None, kept: bool = False
+) -> Table | None:
     """Where to aim the next course: the units of the page's table of units, each with its
     events per 100 employees as that table shows them to this reader (from the figures as
     shown) and the share of the training required of its staff that is valid `today`,
     highest rate first. A unit is flagged when its rate is above the whole page's and less
     than VARNA_TRAINING_COVERAGE_TARGET per cent of its training is valid. Only shares, no
-    names. None when there are no units below, or no training is required of their staff."""
+    names; and to a reader who may not see the unit's training (VIEW_TRAINING; anyone when
+    `reader` is None), no share of fewer than VARNA_SMALL_NUMBER_K people, which could tell
+    who lacks a course. `kept`: the coverage may come from the cache (see _coverage_kept).
+    None when there are no units below, or no training is required of their staff."""
     units_table = board.tables.get("units")
     rows = [row for row in units_table.rows if row.code] if units_table else []
     if not rows:
         return None
-    if board.chosen.unit is None:
-        by_code = _coverage_of_tops(board.scope, today)
-    else:
-        by_code = {
-            found.unit.code: found.total
-            for found in coverage.coverage_of_children(board.chosen.unit, today)
-        }
+    by_code = _coverage_kept(board, today) if kept else _coverage_listed(board, today)
+    if all((found := by_code.get(row.code)) is None or found.share is None for row in rows):
+        return None
+    sees_training = set(
+        org_access.scope_paths(reader, Action.VIEW_TRAINING) if reader is not None else ()
+    )
+    small = perturbation.small()
     target = settings.VARNA_TRAINING_COVERAGE_TARGET
+    too_few = _("too few to show")
     listed = []
+    withheld = False
     for row in rows:
         events, employees = row.cells[0].value, row.cells[3].value
         # The same rate as the table of units, before rounding (perturbation.rate).
         rate = events * 100 / employees if events is not None and employees else None
-        tally = by_code.get(row.code)
-        share = tally.share if tally is not None else None
+        found = by_code.get(row.code)
+        share = found.share if found is not None else None
+        cell: Cell = number_cell(None if share is None else share * 100, 0, suffix=" %")
+        if (
+            found is not None
+            and share is not None
+            and found.people < small
+            and not any(path in sees_training for path in tree.ancestor_paths(found.path))
+        ):
+            # Neither the share nor the flag that follows from it.
+            share, cell, withheld = None, ShareCell("–", hidden=too_few), True
         flagged = (
             rate is not None
             and board.rate is not None
@@ -550,13 +631,24 @@ def training_table(board: Dashboard, today: date) -> Table | None:
             and rate > board.rate
             and share * 100 < target
         )
-        listed.append((rate, row, share, flagged))
-    if all(share is None for _rate, _row, share, _flagged in listed):
-        return None
+        listed.append((rate, row, cell, flagged))
     listed.sort(key=lambda item: (item[0] is None, -(item[0] or 0), item[1].label))
     flag = _("High rate, low coverage")
     # Rounded as the key figures round it (number_format alone would cut it).
     whole = "–" if board.rate is None else number_format(round(board.rate, 1), 1)
+    note = _(
+        "Valid training is the share of the courses required of the unit's staff that "
+        "they hold today; the events are those of the chosen period. A unit is flagged "
+        "when its events per 100 employees are above the rate of the whole (%(rate)s, as "
+        "in the key figures) and less than %(target)s %% of its required training is "
+        "valid: there the next course may do the most good. A dash means that no course "
+        "is required of the staff, or that the unit has no employees counted."
+    ) % {"rate": whole, "target": target}
+    if withheld:
+        note += " " + _(
+            "Where fewer than %(k)s people are required to hold a course, the share is not "
+            "shown: it could tell who lacks it."
+        ) % {"k": small}
     return Table(
         "training",
         _("Where to aim the next course: events per 100 employees and valid training"),
@@ -565,23 +657,11 @@ def training_table(board: Dashboard, today: date) -> Table | None:
         [
             Row(
                 row.label,
-                [
-                    row.cells[4],
-                    number_cell(None if share is None else share * 100, 0, suffix=" %"),
-                    Cell(flag if flagged else ""),
-                ],
+                [row.cells[4], cell, Cell(flag if flagged else "")],
                 link=row.link,
                 code=row.code,
             )
-            for _rate, row, share, flagged in listed
+            for _rate, row, cell, flagged in listed
         ],
-        _(
-            "Valid training is the share of the courses required of the unit's staff that "
-            "they hold today; the events are those of the chosen period. A unit is flagged "
-            "when its events per 100 employees are above the rate of the whole (%(rate)s, as "
-            "in the key figures) and less than %(target)s %% of its required training is "
-            "valid: there the next course may do the most good. A dash means that no course "
-            "is required of the staff, or that the unit has no employees counted."
-        )
-        % {"rate": whole, "target": target},
+        note,
     )

@@ -92,7 +92,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "board": board,
         "form": form,
-        "training": selectors.training_table(board, timezone.localdate()),
+        "training": selectors.training_table(
+            board, timezone.localdate(), reader=request.user, kept=True
+        ),
         "charts": board_charts(board),
         "crumbs": _crumbs(request, board),
         "query": chosen.query(),
@@ -112,7 +114,9 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     board = selectors.dashboard(request.user, chosen)
     if table == "training":
         # Read only when asked for: the committee report and the other tables do without it.
-        found = selectors.training_table(board, timezone.localdate())
+        found = selectors.training_table(
+            board, timezone.localdate(), reader=request.user, kept=True
+        )
         if found is not None:
             board.tables[table] = found
     if table not in board.tables or fmt not in {"csv", "xlsx"}:

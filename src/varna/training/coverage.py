@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Max, Q, QuerySet
@@ -61,10 +62,18 @@ class Standing:
         return self.due_on <= today + timedelta(days=days)
 
 
+@lru_cache(maxsize=65_536)
+def _months_after(day: date, months: int) -> date:
+    """`day` plus `months` calendar months (relativedelta's rule: the 31st becomes the last
+    day of a shorter month). Remembered: a municipality's staff share a few thousand start
+    and completion days, and relativedelta costs more than the rest of a standing together."""
+    return day + relativedelta(months=months)
+
+
 def valid_until(completed_on: date, course: Course) -> date | None:
     if course.validity_months is None:
         return None
-    return completed_on + relativedelta(months=course.validity_months)
+    return _months_after(completed_on, course.validity_months)
 
 
 def standing_of(
@@ -78,24 +87,67 @@ def standing_of(
     today: date,
 ) -> Standing:
     """The standing of one person for one requirement (the rule in the module's text)."""
-    soon = today + timedelta(days=DUE_DAYS)
+    return _standing(
+        person_id,
+        unit_id,
+        _Rule.of(requirement, course),
+        started,
+        last_completed,
+        today,
+        today + timedelta(days=DUE_DAYS),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """What the standing of a requirement depends on, read off the rows once."""
+
+    requirement_id: int
+    course_id: int
+    validity_months: int | None
+    within_months: int
+
+    @classmethod
+    def of(cls, requirement: Requirement, course: Course) -> "_Rule":
+        return cls(requirement.pk, course.pk, course.validity_months, requirement.within_months)
+
+
+def _standing(
+    person_id: int,
+    unit_id: int,
+    rule: _Rule,
+    started: date | None,
+    last_completed: date | None,
+    today: date,
+    soon: date,
+) -> Standing:
     lapsed: date | None = None
     if last_completed is not None:
-        until = valid_until(last_completed, course)
+        until = (
+            None
+            if rule.validity_months is None
+            else _months_after(last_completed, rule.validity_months)
+        )
         if until is None or until > today:
             status = Status.EXPIRING if until is not None and until <= soon else Status.VALID
             return Standing(
-                person_id, unit_id, requirement.pk, course.pk, status, last_completed, until
+                person_id,
+                unit_id,
+                rule.requirement_id,
+                rule.course_id,
+                status,
+                last_completed,
+                until,
             )
         lapsed = until
-    grace_end = (
-        started + relativedelta(months=requirement.within_months) if started is not None else None
-    )
+    grace_end = _months_after(started, rule.within_months) if started is not None else None
     status = Status.NEW if grace_end is not None and grace_end > today else Status.OVERDUE
     # Someone whose course ran out last month became overdue then, not when their grace as a
     # new employee ended years ago: the later of the two is the day it had to be taken.
     due = max((day for day in (grace_end, lapsed) if day is not None), default=None)
-    return Standing(person_id, unit_id, requirement.pk, course.pk, status, last_completed, due)
+    return Standing(
+        person_id, unit_id, rule.requirement_id, rule.course_id, status, last_completed, due
+    )
 
 
 def _active_employments(units: QuerySet[Unit], today: date) -> QuerySet[Employment]:
@@ -128,7 +180,9 @@ def standings(
     )
     if not requirements:
         return []
-    people = {user_id for user_id, *_ in employments}
+    # The staff as a subquery, not a list of ids: a municipality's 20,000 ids as parameters
+    # cost more to send than the rows they find (and SQLite takes at most 32,766).
+    people = active.values("user_id")
     # A new employee's months of grace run from their first day in the municipality, not from
     # each new employment: a move to another unit does not start the time again. Unknown when
     # any of their employments there has no start date.
@@ -145,11 +199,15 @@ def standings(
             first_day[key] = start if earlier is None else min(earlier, start)
     for key in unknown:
         first_day[key] = None
+    # Only the grants of roles some requirement names: everyone's employee grant is no
+    # use here, and is most of the rows.
+    roles = {requirement.role for requirement in requirements if requirement.role}
     grants: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for user_id, role, path in RoleGrant.objects.filter(user__in=people).values_list(
-        "user_id", "role", "unit__path"
-    ):
-        grants[user_id].append((role, path))
+    if roles:
+        for user_id, role, path in RoleGrant.objects.filter(
+            user__in=people, role__in=roles
+        ).values_list("user_id", "role", "unit__path"):
+            grants[user_id].append((role, path))
     latest: dict[tuple[int, int], date] = {
         (person, course): day
         for person, course, day in Completion.objects.filter(
@@ -157,38 +215,48 @@ def standings(
             course__in={requirement.course_id for requirement in requirements},
             completed_on__lte=today,
         )
+        .order_by()
         .values("person", "course")
         .annotate(day=Max("completed_on"))
         .values_list("person", "course", "day")
     }
+    # The requirements that may apply in a municipality to a kind of unit, worked out once per
+    # pair rather than once per employment, with the role each needs (empty: none).
+    applicable: dict[tuple[str, str], list[tuple[str, _Rule]]] = {}
+    soon = today + timedelta(days=DUE_DAYS)
     found: list[Standing] = []
     for user_id, unit_id, path, kind, started in employments:
-        for requirement in requirements:
-            course = requirement.course
-            if course.municipality.path != path[: tree.SEGMENT]:
-                continue
-            if requirement.unit_kind and requirement.unit_kind != kind:
-                continue
-            if requirement.role and not any(
-                role == requirement.role and path.startswith(grant_path)
-                for role, grant_path in grants[user_id]
+        root = path[: tree.SEGMENT]
+        candidates = applicable.get((root, kind))
+        if candidates is None:
+            candidates = applicable[(root, kind)] = [
+                (requirement.role, _Rule.of(requirement, requirement.course))
+                for requirement in requirements
+                if requirement.course.municipality.path == root
+                and (not requirement.unit_kind or requirement.unit_kind == kind)
+            ]
+        held = grants.get(user_id, ())
+        for needed, rule in candidates:
+            if needed and not any(
+                role == needed and path.startswith(grant_path) for role, grant_path in held
             ):
                 continue
             found.append(
-                standing_of(
-                    person_id=user_id,
-                    unit_id=unit_id,
-                    requirement=requirement,
-                    course=course,
-                    started=first_day.get((user_id, path[: tree.SEGMENT]), started),
-                    last_completed=latest.get((user_id, course.pk)),
-                    today=today,
+                _standing(
+                    user_id,
+                    unit_id,
+                    rule,
+                    first_day.get((user_id, root), started),
+                    latest.get((user_id, rule.course_id)),
+                    today,
+                    soon,
                 )
             )
     return found
 
 
 _WORST = [Status.OVERDUE, Status.NEW, Status.EXPIRING, Status.VALID]
+_RANK = {status: rank for rank, status in enumerate(_WORST)}
 
 
 def per_person(found: Iterable[Standing]) -> list[Standing]:
@@ -198,7 +266,7 @@ def per_person(found: Iterable[Standing]) -> list[Standing]:
     for standing in found:
         key = (standing.person_id, standing.requirement_id)
         other = chosen.get(key)
-        if other is None or _WORST.index(standing.status) > _WORST.index(other.status):
+        if other is None or _RANK[standing.status] > _RANK[other.status]:
             chosen[key] = standing
     return list(chosen.values())
 
@@ -234,6 +302,9 @@ class Tally:
 class UnitCoverage:
     unit: Unit
     by_requirement: dict[int, Tally] = field(default_factory=dict)
+    # The people counted, each once however many requirements apply to them: how many
+    # people a share is about (the follow-up shows it only from VARNA_SMALL_NUMBER_K up).
+    people: int = 0
 
     @property
     def total(self) -> Tally:
@@ -245,33 +316,39 @@ class UnitCoverage:
         return total
 
 
+def summary(unit: Unit, found: Iterable[Standing], today: date) -> UnitCoverage:
+    """The coverage of `unit` from the standings of its subtree already read (`standings`,
+    before `per_person`): for a page that also lists the people, so that it reads them once."""
+    result = UnitCoverage(unit)
+    people: set[int] = set()
+    for standing in per_person(found):
+        result.by_requirement.setdefault(standing.requirement_id, Tally()).add(standing, today)
+        people.add(standing.person_id)
+    result.people = len(people)
+    return result
+
+
+def summary_of_children(unit: Unit, found: Iterable[Standing], today: date) -> list[UnitCoverage]:
+    """The coverage of each unit directly below `unit` (each for its own subtree), from the
+    standings of `unit`'s subtree already read (`standings`, before `per_person`: a person
+    employed in two of the units counts in each)."""
+    children = list(unit.children.order_by("name"))
+    paths = dict(Unit.objects.subtree_of(unit).values_list("pk", "path"))
+    grouped: dict[str, list[Standing]] = defaultdict(list)
+    for standing in found:
+        grouped[paths[standing.unit_id][: len(unit.path) + tree.SEGMENT]].append(standing)
+    return [summary(child, grouped.get(child.path, ()), today) for child in children]
+
+
 def coverage(unit: Unit, today: date) -> UnitCoverage:
     """The coverage of the unit's whole subtree, per requirement."""
-    result = UnitCoverage(unit)
-    for standing in per_person(standings(Unit.objects.subtree_of(unit), today)):
-        result.by_requirement.setdefault(standing.requirement_id, Tally()).add(standing, today)
-    return result
+    return summary(unit, standings(Unit.objects.subtree_of(unit), today), today)
 
 
 def coverage_of_children(unit: Unit, today: date) -> list[UnitCoverage]:
     """The coverage of each unit directly below `unit` (each for its own subtree), read in
     one pass over the subtree."""
-    children = list(unit.children.order_by("name"))
-    by_path = {child.path: UnitCoverage(child) for child in children}
-    found = standings(Unit.objects.subtree_of(unit), today)
-    paths = dict(Unit.objects.subtree_of(unit).values_list("pk", "path"))
-    grouped: dict[str, list[Standing]] = defaultdict(list)
-    for standing in found:
-        path = paths[standing.unit_id]
-        top = path[: len(unit.path) + tree.SEGMENT]
-        if top in by_path:
-            grouped[top].append(standing)
-    for top, items in grouped.items():
-        for standing in per_person(items):
-            by_path[top].by_requirement.setdefault(standing.requirement_id, Tally()).add(
-                standing, today
-            )
-    return [by_path[child.path] for child in children]
+    return summary_of_children(unit, standings(Unit.objects.subtree_of(unit), today), today)
 
 
 def of_person(person_id: int, today: date) -> list[Standing]:

@@ -3,15 +3,18 @@
 Every figure comes from varna.training.coverage; this module only puts names to its rows.
 """
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from varna.orgs import access
+from varna.orgs import access, tree
 from varna.orgs.access import AnyUser
-from varna.orgs.models import Unit, User
+from varna.orgs.models import Employment, RoleGrant, Unit, User
 from varna.training import coverage
 from varna.training.coverage import Standing, Status, Tally
 from varna.training.models import Completion, Course, Requirement
@@ -110,8 +113,10 @@ class UnitTraining:
 
 def unit_training(unit: Unit, today: date) -> UnitTraining:
     """The coverage of the unit's subtree per requirement, of each unit directly below it, and
-    the people who are overdue or due within coverage.DUE_DAYS."""
-    whole = coverage.coverage(unit, today)
+    the people who are overdue or due within coverage.DUE_DAYS, from one read of the
+    subtree's standings."""
+    found = coverage.standings(Unit.objects.subtree_of(unit), today)
+    whole = coverage.summary(unit, found, today)
     requirements = sorted(
         Requirement.objects.filter(pk__in=whole.by_requirement).select_related("course"),
         key=lambda requirement: (requirement.course.name, requirement.role, requirement.unit_kind),
@@ -122,11 +127,11 @@ def unit_training(unit: Unit, today: date) -> UnitTraining:
     ]
     children = [
         ChildRow(child.unit, [child.by_requirement.get(row.requirement.pk) for row in rows])
-        for child in coverage.coverage_of_children(unit, today)
+        for child in coverage.summary_of_children(unit, found, today)
         # A closed unit with nobody left in it is history, not a place to aim a course.
         if child.by_requirement or child.unit.is_active(today)
     ]
-    people = coverage.per_person(coverage.standings(Unit.objects.subtree_of(unit), today))
+    people = coverage.per_person(found)
     overdue = _named([standing for standing in people if standing.status == Status.OVERDUE])
     due_soon = _named([standing for standing in people if standing.due_within(today)])
     return UnitTraining(
@@ -161,4 +166,35 @@ def _named(found: list[Standing]) -> list[PersonRow]:
     ]
     return sorted(
         rows, key=lambda row: (row.person.last_name, row.person.first_name, row.course.name)
+    )
+
+
+def coverage_version(paths: Iterable[str]) -> tuple[object, ...]:
+    """A few figures of the rows that the coverage of the municipalities of `paths` is worked
+    out from: a row added or changed raises a last id or time, one removed lowers a count, and
+    the units are read whole (a move rewrites paths without touching `updated_at`). A page
+    that keeps coverage for the day keys it by these, so that any change shows at once."""
+    roots = sorted({path[: tree.SEGMENT] for path in paths})
+    units, placed = Q(pk__in=[]), Q(pk__in=[])
+    for root in roots:
+        units |= tree.subtree_q(root)
+        placed |= tree.subtree_q(root, "unit__path")
+    courses = Course.objects.filter(municipality__path__in=roots)
+
+    def figures(queryset: QuerySet[Any], *, changed: bool = True) -> tuple[object, ...]:
+        # Completions are added and taken back, never changed: their count and last id
+        # are read from an index, where the time of the last change would read every row.
+        found = queryset.order_by().aggregate(
+            n=Count("pk"), top=Max("pk"), **({"last": Max("updated_at")} if changed else {})
+        )
+        return tuple(found.values())
+
+    tree_rows = Unit.objects.filter(units).order_by("pk").values_list("pk", "path", "kind")
+    return (
+        hashlib.sha256(repr(list(tree_rows)).encode()).hexdigest(),
+        *figures(Employment.objects.filter(placed)),
+        *figures(RoleGrant.objects.filter(placed)),
+        *figures(courses),
+        *figures(Requirement.objects.filter(course__in=courses.values("pk"))),
+        *figures(Completion.objects.filter(course__in=courses.values("pk")), changed=False),
     )

@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= 2
 
 export VARNA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint format bench-import bench-submit bench-inbox bench-national messages clean
+.PHONY: run test lint format bench-import bench-submit bench-inbox bench-national bench-training messages clean
 
 # The venv is rebuilt when the dependency pins or the project metadata change.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -70,6 +70,9 @@ bench-inbox: $(VENV)/.installed
 
 bench-national: $(VENV)/.installed
 	$(PY) bench/national.py
+
+bench-training: $(VENV)/.installed
+	$(PY) bench/training.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

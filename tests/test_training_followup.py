@@ -337,3 +337,25 @@ def test_the_coverage_is_kept_between_pages_and_a_change_shows_at_once(cast, cou
     again = dashboard(manager, "DEMO-ALF").context["training"]
     assert row_of(again, "DEMO-FSE").cells[1].value == 0
     assert [row.cells for row in again.rows] == [row.cells for row in first.rows]
+
+
+def test_a_page_over_several_municipalities_has_no_training_table(cast, course):
+    """Courses are required per municipality; a page over several would read all their staff."""
+    from django.test import Client
+
+    from varna.orgs import services as org_services
+    from varna.orgs.models import Role, User
+
+    # A demo account: the analyst role would otherwise first be asked to set up a second factor.
+    reader = User.objects.create(username="regionanalytiker", is_demo=True)
+    for code in ("DEMO", "GRANN"):
+        org_services.grant_role(user=reader, unit=cast.unit(code), role=Role.ANALYST)
+    client = Client()
+    client.force_login(reader, backend="varna.accounts.backends.VarnaBackend")
+
+    response = client.get(reverse("stats:dashboard"))
+
+    assert response.status_code == 200 and response.context["board"].chosen.unit is None
+    assert response.context["training"] is None
+    # Within one of them the table is there.
+    assert dashboard(client, "DEMO").context["training"] is not None

@@ -593,10 +593,16 @@ def training_table(
     names; and to a reader who may not see the unit's training (VIEW_TRAINING; anyone when
     `reader` is None), no share of fewer than VARNA_SMALL_NUMBER_K people, which could tell
     who lacks a course. `kept`: the coverage may come from the cache (see _coverage_kept).
-    None when there are no units below, or no training is required of their staff."""
+    None when there are no units below, when they lie in more than one municipality (a page
+    over several would read every employee of them all), or no training is required of their
+    staff."""
     units_table = board.tables.get("units")
     rows = [row for row in units_table.rows if row.code] if units_table else []
     if not rows:
+        return None
+    # Within one municipality, where its courses are required: a page over several (a region
+    # or the country) would read every employee of them all.
+    if board.chosen.unit is None and len({u.path[: tree.SEGMENT] for u in board.scope}) > 1:
         return None
     by_code = _coverage_kept(board, today) if kept else _coverage_listed(board, today)
     if all((found := by_code.get(row.code)) is None or found.share is None for row in rows):

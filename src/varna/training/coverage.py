@@ -164,6 +164,14 @@ def standings(
     """Every standing of the staff employed in `units` (one per person, requirement and
     employment through which it applies; see `per_person` to count people once); only the
     person's own with `person_id`."""
+    # The requirements first (a few per municipality): where none are kept, no staff is read.
+    requirements = list(
+        Requirement.objects.filter(course__is_active=True).select_related(
+            "course", "course__municipality"
+        )
+    )
+    if not requirements:
+        return []
     active = _active_employments(units, today)
     if person_id is not None:
         active = active.filter(user_id=person_id)
@@ -173,11 +181,7 @@ def standings(
     if not employments:
         return []
     roots = {path[: tree.SEGMENT] for _u, _i, path, _k, _s in employments}
-    requirements = list(
-        Requirement.objects.filter(
-            course__municipality__path__in=roots, course__is_active=True
-        ).select_related("course", "course__municipality")
-    )
+    requirements = [r for r in requirements if r.course.municipality.path in roots]
     if not requirements:
         return []
     # The staff as a subquery, not a list of ids: a municipality's 20,000 ids as parameters

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "varna.training",
     "varna.risk",
     "varna.yearplan",
+    "varna.audits",
     "varna.stats",
     "varna.records",
     "varna.home",
@@ -438,6 +439,7 @@ VARNA_DEMO_STEPS = [
     "varna.cases.demo.load",
     "varna.risk.demo.load",
     "varna.yearplan.demo.load",
+    "varna.audits.demo.load",
     "varna.records.demo.load",
     "varna.stats.demo.load",
 ]

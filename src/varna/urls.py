@@ -16,6 +16,7 @@ urlpatterns = [
     path("uppfoljning/", include("varna.stats.urls")),
     path("handbok/", include("varna.handbook.urls")),
     path("utbildning/", include("varna.training.urls")),
+    path("revision/", include("varna.audits.urls")),
     path("", include("varna.records.urls")),
     path("sprak/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -49,6 +49,8 @@ class Action(StrEnum):
     EDIT_HANDBOOK = "handbook.edit"
     VIEW_TRAINING = "training.view"  # who in the unit has which training, who is due or overdue
     REGISTER_TRAINING = "training.register"  # register completed courses for the unit's staff
+    VIEW_AUDIT = "audit.view"  # the audits of the unit, their recommendations and measures
+    MANAGE_AUDIT = "audit.manage"  # record audits, the committee's answers and the measures
 
 
 _EVERYONE = frozenset({Action.VIEW_UNIT, Action.SUBMIT_REPORT, Action.VIEW_RISK_SUMMARY})
@@ -106,15 +108,27 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     # Follow-up and audit see compliance (is the year plan kept, are assessments made), not
     # what the assessments say.
     Role.ANALYST: _EVERYONE
-    | {Action.VIEW_YEARPLAN, Action.VIEW_YEARPLAN_COMPLIANCE, Action.VIEW_STATS},
+    | {
+        Action.VIEW_YEARPLAN,
+        Action.VIEW_YEARPLAN_COMPLIANCE,
+        Action.VIEW_STATS,
+        Action.VIEW_AUDIT,
+    },
     Role.AUDITOR: _EVERYONE
-    | {Action.VIEW_YEARPLAN, Action.VIEW_YEARPLAN_COMPLIANCE, Action.VIEW_STATS},
+    | {
+        Action.VIEW_YEARPLAN,
+        Action.VIEW_YEARPLAN_COMPLIANCE,
+        Action.VIEW_STATS,
+        Action.VIEW_AUDIT,
+    },
     # The committee (nämnd) follows up its own subtree at nämnd and förvaltning level only
     # (varna.stats.access), with figures adjusted, and how well the year plan is kept in
     # every unit of it (a share of activities, nothing about people or events).
-    Role.COMMITTEE: _EVERYONE | {Action.VIEW_YEARPLAN_COMPLIANCE, Action.VIEW_STATS},
+    Role.COMMITTEE: _EVERYONE
+    | {Action.VIEW_YEARPLAN_COMPLIANCE, Action.VIEW_STATS, Action.VIEW_AUDIT},
     # Administering is not reading: no report content at all.
-    Role.ADMIN: _EVERYONE | {Action.VIEW_STAFF, Action.ADMINISTER},
+    # Administrators also keep the audits: recommendations and measures are no case content.
+    Role.ADMIN: _EVERYONE | {Action.VIEW_STAFF, Action.ADMINISTER, Action.MANAGE_AUDIT},
     # The handbook's editors (the municipality's working group against unlawful influence)
     # write routines for everyone; the role gives nothing else (they read no reports, cases or
     # people): what an editor does as an employee comes from their employee grant.

@@ -292,6 +292,7 @@ class Notification(TimeStampedModel):
         ACTIVITY = "activity", _("A year-plan activity is overdue")
         PLAN_MEASURE = "plan_measure", _("An action-plan measure is overdue")
         TRAINING = "training", _("Required training is overdue or due soon")
+        AUDIT_MEASURE = "audit_measure", _("A measure answering an audit is overdue")
 
     class Delivery(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -315,6 +316,13 @@ class Notification(TimeStampedModel):
     )
     plan_measure = models.ForeignKey(
         "risk.PlanMeasure",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    audit_measure = models.ForeignKey(
+        "audits.Measure",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

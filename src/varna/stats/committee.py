@@ -1,6 +1,6 @@
 """The committee report: the dashboard of a subtree and period as a PDF for a nämnd, an FSG
-or a workplace meeting, with the measures taken, the state of the risk assessments and how well
-the year plan was kept."""
+or a workplace meeting, with the measures taken, the state of the risk assessments, how well
+the year plan was kept and the audit's recommendations still open."""
 
 from collections import Counter
 from collections.abc import Callable
@@ -9,16 +9,20 @@ from datetime import date
 from typing import Any
 
 from django.contrib.staticfiles import finders
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from varna.audits.access import visible_audits
+from varna.audits.models import Audit
+from varna.audits.models import Measure as AuditMeasure
 from varna.cases.models import Measure
 from varna.core import perturbation
 from varna.core.perturbation import Tally
-from varna.orgs import access
+from varna.orgs import access, tree
 from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Unit
 from varna.risk.models import Assessment, PlanMeasure
@@ -208,6 +212,90 @@ def _compliance_row(
     )
 
 
+@dataclass
+class OpenAuditMeasure:
+    text: str
+    responsible: str
+    due_on: date
+    status: str
+    overdue: bool
+
+
+@dataclass
+class OpenRecommendation:
+    number: int
+    text: str
+    decision: str
+    measures: list[OpenAuditMeasure]
+
+
+@dataclass
+class OpenAudit:
+    title: str
+    unit: str
+    reported_on: date
+    recommendations: list[OpenRecommendation]
+
+
+RECOMMENDATION_CHARS = 200
+
+
+def open_recommendations(user: AnyUser, board: Dashboard, today: date) -> list[OpenAudit]:
+    """The audits' recommendations that still have a measure not done, with those measures.
+
+    The audits are those of the report's units and the units below them, and those of the
+    units above them up to the municipality (an audit of the whole municipality or of the
+    committee concerns the report's units too), as far as the reader may read audits there:
+    a report never shows what its maker could not open in Värna."""
+    above = {path for unit in board.scope for path in tree.ancestor_paths(unit.path)}
+    audits = visible_audits(user).filter(
+        scope_q(board.scope, "unit__path") | Q(unit__path__in=above)
+    )
+    measures = (
+        AuditMeasure.objects.filter(recommendation__audit__in=audits)
+        .exclude(status=AuditMeasure.Status.DONE)
+        .select_related("responsible", "recommendation__audit__unit")
+        .order_by(
+            "-recommendation__audit__reported_on",
+            "recommendation__audit__title",
+            "recommendation__audit_id",
+            "recommendation__number",
+            "due_on",
+            "pk",
+        )
+    )
+    found: dict[int, OpenAudit] = {}
+    recommendations: dict[int, OpenRecommendation] = {}
+    for measure in measures:
+        recommendation = measure.recommendation
+        audit: Audit = recommendation.audit
+        if audit.pk not in found:
+            found[audit.pk] = OpenAudit(
+                title=audit.title,
+                unit=audit.unit.name,
+                reported_on=audit.reported_on,
+                recommendations=[],
+            )
+        if recommendation.pk not in recommendations:
+            recommendations[recommendation.pk] = OpenRecommendation(
+                number=recommendation.number,
+                text=Truncator(" ".join(recommendation.text.split())).chars(RECOMMENDATION_CHARS),
+                decision=recommendation.decision,
+                measures=[],
+            )
+            found[audit.pk].recommendations.append(recommendations[recommendation.pk])
+        recommendations[recommendation.pk].measures.append(
+            OpenAuditMeasure(
+                text=measure.text,
+                responsible=measure.responsible.get_full_name() or measure.responsible.username,
+                due_on=measure.due_on,
+                status=str(measure.get_status_display()),
+                overdue=measure.due_on < today,
+            )
+        )
+    return list(found.values())
+
+
 def render_pdf(user: AnyUser, board: Dashboard, charts: list[Any], today: date) -> bytes:
     from weasyprint import CSS, HTML
 
@@ -217,6 +305,7 @@ def render_pdf(user: AnyUser, board: Dashboard, charts: list[Any], today: date) 
         "risk": risk_status(board, today),
         "measures": measure_tables(user, board),
         "yearplan": yearplan_table(user, board, today),
+        "audits": open_recommendations(user, board, today),
         "explanation": perturbation.explanation(),
         "today": today,
         "web": False,

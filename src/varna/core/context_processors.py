@@ -20,4 +20,7 @@ def shell(request: HttpRequest) -> dict[str, object]:
         # HR and committee members see only how well the year plan is kept.
         "year_plan_compliance": bool(user and can(user, Action.VIEW_YEARPLAN_COMPLIANCE)),
         "follow_up": bool(user and can(user, Action.VIEW_STATS)),
+        "audit_follow_up": bool(
+            user and (can(user, Action.VIEW_AUDIT) or can(user, Action.MANAGE_AUDIT))
+        ),
     }

@@ -42,7 +42,7 @@ def start(request: HttpRequest) -> HttpResponse:
         context["handles_reports"] = True
         context["unread"] = (
             Notification.objects.filter(recipient=user, read_at=None)
-            .select_related("report", "report__unit")
+            .select_related("report", "report__unit", "unit", "audit_measure")
             .order_by("-created_at")[:10]
         )
     if case_access.may_use_inbox(user):

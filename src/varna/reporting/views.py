@@ -241,7 +241,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     items = (
         Notification.objects.filter(recipient=request.user)
         .select_related("report", "report__unit", "activity__template", "activity__unit")
-        .select_related("plan_measure__unit", "plan_measure__assessment", "unit")
+        .select_related("plan_measure__unit", "plan_measure__assessment", "unit", "audit_measure")
         .order_by("read_at", "-created_at")
     )
     page = Paginator(items, 25).get_page(request.GET.get("sida"))

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from varna.accounts.models import GroupRole
 from varna.audit.models import SecurityEvent
+from varna.audits.models import Audit, Recommendation
+from varna.audits.models import Measure as AuditMeasure
 from varna.cases import services as case_services
 from varna.cases.models import Case, SafetyRequest
 from varna.handbook.models import Section
@@ -227,6 +229,35 @@ def completion_in(code: str) -> dict[str, Any]:
     return {"code": code, "pk": completion.pk}
 
 
+def audit_in(code: str) -> dict[str, Any]:
+    """An audit of the unit `code` with one recommendation and one measure, whose responsible
+    person is none of the cast."""
+    unit = Unit.objects.get(code=code)
+    audit = Audit.objects.create(
+        unit=unit, title="Matrisgranskning", reported_on=date(2025, 5, 1), auditors="Revisorerna"
+    )
+    recommendation = Recommendation.objects.create(audit=audit, number=1, text="Gör så.")
+    cast = [login.username for login in LOGINS]
+    responsible = (
+        Employment.objects.filter(tree.subtree_q(unit.path[: tree.SEGMENT], "unit__path"))
+        .exclude(user__username__in=cast)
+        .order_by("pk")
+        .first()
+        .user
+    )
+    measure = AuditMeasure.objects.create(
+        recommendation=recommendation,
+        text="Åtgärd",
+        responsible=responsible,
+        due_on=date.today() + timedelta(days=30),
+    )
+    return {"code": audit.code, "number": 1, "pk": measure.pk}
+
+
+def recommendation_of(parts: dict[str, Any]) -> dict[str, Any]:
+    return {"code": parts["code"], "number": parts["number"]}
+
+
 def activity_in(code: str) -> str:
     """An activity of the unit `code` itself (a fresh template, generated for a later year)."""
     unit = Unit.objects.get(code=code)
@@ -276,6 +307,11 @@ YEARPLAN_COMPLIANCE_VIEWERS = YEARPLAN_VIEWERS | {"hr", "namnd"}
 CASE_WORKERS = MANAGERS | {"skyddsombud", "hr", "sakerhet"}
 # Who sees and registers the training of the staff of their subtree: managers and HR.
 TRAINING_KEEPERS = MANAGERS | {"hr"}
+# Who reads the audits of their part of the tree, and who keeps them.
+AUDIT_KEEPERS = {"admin"}
+AUDIT_READERS = {"revisor", "analytiker", "namnd"} | AUDIT_KEEPERS
+# The list is also open to those responsible for a measure (the demo's audit names these).
+AUDIT_LIST = AUDIT_READERS | {"forvaltningschef", "enhetschef"}
 # Who follows up figures (exact for those who may open the cases, adjusted by
 # varna.core.perturbation for the others); the committee member at nämnd and förvaltning level.
 STATS_VIEWERS = MANAGERS | {"skyddsombud", "hr", "sakerhet", "analytiker", "revisor", "namnd"}
@@ -574,6 +610,26 @@ MATRIX: dict[str, Route] = {
     "handbook:version": Route(handbook_readers(), kwargs=handbook_version),
     # Publishing a version already published is refused: back to its page with the message.
     "handbook:publish": Route(handbook_editors(302), method="post", kwargs=handbook_version),
+    "audits:list": Route(anywhere(AUDIT_LIST)),
+    "audits:new": Route(anywhere(AUDIT_KEEPERS)),
+    "audits:detail": Route(
+        readers(AUDIT_READERS), kwargs=lambda code: {"code": audit_in(code)["code"]}
+    ),
+    "audits:edit": Route(
+        readers(AUDIT_KEEPERS), kwargs=lambda code: {"code": audit_in(code)["code"]}
+    ),
+    "audits:recommendation_new": Route(
+        readers(AUDIT_KEEPERS), kwargs=lambda code: {"code": audit_in(code)["code"]}
+    ),
+    "audits:recommendation": Route(
+        readers(AUDIT_READERS), kwargs=lambda code: recommendation_of(audit_in(code))
+    ),
+    "audits:measure_new": Route(
+        readers(AUDIT_KEEPERS), kwargs=lambda code: recommendation_of(audit_in(code))
+    ),
+    "audits:measure": Route(
+        readers(AUDIT_READERS), kwargs=lambda code: {"pk": audit_in(code)["pk"]}
+    ),
     "training:mine": Route(logged_in_only(200)),
     "training:unit": Route(readers(TRAINING_KEEPERS), kwargs=lambda code: {"code": code}),
     "training:register": Route(readers(TRAINING_KEEPERS), kwargs=lambda code: {"code": code}),

@@ -1078,3 +1078,39 @@ def test_every_handbook_and_training_page_is_accessible(page, site, language):
     page.get_by_role("button", name="Registrera" if language == "sv" else "Register").click()
     page.get_by_role("alert").first.wait_for()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_audit_page_is_accessible(page, site, language):
+    from varna.audits.models import Audit, Measure
+
+    audit = Audit.objects.get(unit__code="DEMO-ALN")
+    recommendation = audit.recommendations.order_by("number").first()
+    overdue = Measure.objects.filter(
+        recommendation__audit=audit, due_on__lt=date.today(), status__in=["planned", "started"]
+    ).first()
+    assert recommendation is not None and overdue is not None
+    log_in(page, site, "admin")
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+    for path in [
+        "/revision/",
+        "/revision/ny/",
+        f"/revision/{audit.code}/",
+        f"/revision/{audit.code}/andra/",
+        f"/revision/{audit.code}/rekommendation/ny/",
+        f"/revision/{audit.code}/rekommendation/{recommendation.number}/",
+        f"/revision/{audit.code}/rekommendation/{recommendation.number}/atgard/ny/",
+        f"/revision/atgard/{overdue.pk}/",
+    ]:
+        page.goto(site + path)
+        assert page.locator("html").get_attribute("lang") == language
+        assert_accessible(page)
+    # A measure due in the past is refused next to its field, and what was typed is kept.
+    page.goto(f"{site}/revision/{audit.code}/rekommendation/{recommendation.number}/atgard/ny/")
+    page.locator("textarea[name='text']").fill("Ny rutin för uppföljning")
+    page.locator("input[name='due_on']").fill((date.today() - timedelta(days=1)).isoformat())
+    page.locator("form.narrow button[type='submit']").click()
+    page.get_by_role("alert").first.wait_for()
+    assert page.locator("textarea[name='text']").input_value() == "Ny rutin för uppföljning"
+    assert_accessible(page)

@@ -1348,10 +1348,12 @@ def test_urgent_reminders_go_out_at_once_and_the_rest_with_the_morning_digest(
     morning = reminders.tick(at(7))
     persons = [person for person, _ids in morning.digests]
     assert len(persons) == len(set(persons)) and cast["forste"].pk in persons
-    # The day's training reminders to the demo's managers ride in the same digests.
+    # The day's reminders of the other apps (the demo's training and its overdue audit
+    # measure) ride in the same digests.
     others = [pk for person, ids in morning.digests if person != cast["forste"].pk for pk in ids]
     assert set(Notification.objects.filter(pk__in=others).values_list("topic", flat=True)) <= {
-        Notification.Topic.TRAINING
+        Notification.Topic.TRAINING,
+        Notification.Topic.AUDIT_MEASURE,
     }
     assert notes(case)[1:] == [("forste", "reminder", "acknowledge")]
 

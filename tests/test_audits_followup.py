@@ -143,9 +143,25 @@ def test_a_committees_audit_escalates_to_the_head_of_its_administration(cast):
     # A nämnd and the kommun have no line managers: the förvaltningschef answers to the nämnd.
     measure = make_measure(cast, unit="DEMO-ALN", responsible="enhetschef", overdue_days=40)
     assert reminders.escalation_to(measure) == [cast["forvaltningschef"]]
-    # ... and is never their own escalation.
+    # ... and is never their own escalation: with no manager above, the administrators who
+    # keep the audit are told.
     own = make_measure(cast, unit="DEMO-ALN", responsible="forvaltningschef", overdue_days=40)
-    assert reminders.escalation_to(own) == []
+    assert reminders.escalation_to(own) == [cast["admin"]]
+
+
+def test_a_manager_told_of_an_overdue_measure_may_open_it_but_not_change_it(cast):
+    measure = make_measure(cast, unit="DEMO-FSE1", responsible="enhetschef", overdue_days=40)
+    url = reverse("audits:measure", args=[measure.pk])
+    # Before they are told, the avdelningschef (no audit role) cannot open it.
+    assert cast.client("avdelningschef").get(url).status_code == 404
+
+    reminders.remind(TODAY)
+
+    client = cast.client("avdelningschef")
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"text": "Klart", "status": "done"}).status_code == 404
+    measure.refresh_from_db()
+    assert measure.status != Measure.Status.DONE
 
 
 def test_the_reminder_worker_sends_them_in_the_days_digest(cast):

@@ -5,7 +5,8 @@ An open measure past its due date reminds its responsible person, and does so ag
 QUIET_DAYS days for as long as it stays open: a committee's measure runs for months, and a daily
 reminder would be noise nobody reads. When it is more than ESCALATE_AFTER_DAYS days overdue,
 the managers nearest the audited unit are told as well, on the same weekly rhythm (an
-escalation), so that a measure nobody acts on reaches someone who can act.
+escalation), so that a measure nobody acts on reaches someone who can act. Where no manager
+is left above the responsible person, the administrators who keep the audit are told.
 
 Which managers: the holders of the manager role on the audited unit or the nearest unit above
 it that has any; when the responsible person is one of them, the level above. An audit of a
@@ -71,6 +72,13 @@ def escalation_to(measure: Measure) -> list[User]:
         top = grants[0].unit.depth if grants else None
         found = [grant.user for grant in grants if grant.unit.depth == top]
     unique = {person.pk: person for person in found if person.pk != responsible_id}
+    if not unique:
+        # No manager above the responsible person: those who keep the audit (its
+        # administrators, nearest the audited unit first) can still act on it.
+        for keepers in holders_by_level(unit, Role.ADMIN):
+            unique = {person.pk: person for person in keepers if person.pk != responsible_id}
+            if unique:
+                break
     return list(unique.values())
 
 

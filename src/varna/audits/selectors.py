@@ -12,6 +12,7 @@ from varna.orgs import access as org_access
 from varna.orgs import tree
 from varna.orgs.access import Action, AnyUser
 from varna.orgs.models import Unit, User
+from varna.reporting.models import Notification
 
 _OPEN = ~Q(recommendations__measures__status=Measure.Status.DONE)
 
@@ -91,7 +92,13 @@ def may_be_responsible(user: User, audit: Audit) -> bool:
 
 
 def may_see_measure(user: AnyUser, measure: Measure) -> bool:
-    """The responsible person, and whoever reads or keeps the audit."""
-    return access.may_update_measure(user, measure) or org_access.can(
-        user, Action.VIEW_AUDIT, measure
+    """The responsible person, whoever reads or keeps the audit, and those the measure's
+    reminders were passed on to (an escalation must lead somewhere they can read)."""
+    return (
+        access.may_update_measure(user, measure)
+        or org_access.can(user, Action.VIEW_AUDIT, measure)
+        or (
+            user.is_authenticated
+            and Notification.objects.filter(audit_measure=measure, recipient=user.pk).exists()
+        )
     )

@@ -3,7 +3,7 @@ who may be made responsible for a measure."""
 
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from varna.audits import access
@@ -43,7 +43,8 @@ def measures_of(user: AnyUser) -> QuerySet[Measure]:
     return (
         Measure.objects.filter(responsible=user.pk)
         .select_related("recommendation__audit")
-        .order_by("done_on", "due_on", "pk")
+        # Open ones (no done_on) first on both databases: PostgreSQL sorts NULLs last.
+        .order_by(F("done_on").asc(nulls_first=True), "due_on", "pk")
     )
 
 
